@@ -1,0 +1,46 @@
+# caseworks — see README.md. `make run` serves the demo; `make test` runs the suite.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+PORT   ?= 5000
+PYTHON ?= python3
+
+.PHONY: run test install translations extract-messages scheduler bench lint browser-deps
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -f -d translations
+
+# Refresh the message catalogue after changing user-visible text.
+extract-messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --scale county --if-empty
+	@echo "caseworks on http://127.0.0.1:$(PORT)  (demo users: teacher1 cadre1 principal1 township1 reviewer1 admin; password demo-pass-2026)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+scheduler: install
+	$(FLASK) scheduler
+
+test: install
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check caseworks tests bench config.py wsgi.py
+
+# Debian's Chromium and CJK fonts for the browser tests (root, Debian).
+browser-deps:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+
+bench: install
+	$(PY) -m bench.run

@@ -1,0 +1,167 @@
+"""caseworks: dropout-prevention case management (控辍保学工作管理系统)."""
+
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+
+from config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: feature packages; each may have a ``blueprint`` module defining ``bp`` and a ``cli`` module
+#: listing its ``commands``
+FEATURES = (
+    "core", "accounts", "places", "cases", "visits", "inbox", "ladder", "review", "reports", "api",
+    "scheduler", "demo",
+)
+
+
+def _feature_module(feature, name):
+    """``caseworks.<feature>.<name>``, or None if the feature has no such module."""
+    from importlib import import_module
+
+    qualified = f"caseworks.{feature}.{name}"
+    try:
+        return import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name != qualified:
+            raise
+        return None
+
+
+def create_app(config_class=Config):
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_request_hooks(app)
+    _register_errors(app)
+    return app
+
+
+def _select_locale():
+    from flask import current_app
+
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app):
+    from caseworks.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    # Import every model so that metadata (and Alembic) know the whole schema.
+    import caseworks.models  # noqa: F401
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine):
+    """Foreign keys on, and let SQLAlchemy (not pysqlite) begin transactions so that
+    savepoints work as documented."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app):
+    for feature in FEATURES:
+        module = _feature_module(feature, "blueprint")
+        if module is not None:
+            app.register_blueprint(module.bp)
+
+
+def _register_cli(app):
+    for feature in FEATURES:
+        module = _feature_module(feature, "cli")
+        if module is not None:
+            for command in module.commands:
+                app.cli.add_command(command)
+
+
+def _register_request_hooks(app):
+    from caseworks.core.nav import nav_for
+    from caseworks.extensions import db
+
+    @app.before_request
+    def keep_session_alive():
+        # Sessions expire PERMANENT_SESSION_LIFETIME after the last request.
+        session.permanent = True
+
+    @app.after_request
+    def commit_or_roll_back(response):
+        """One commit per request: what a successful request changed is kept; a request that
+        ends in an error status keeps nothing (its audit entries included) unless the view
+        asked to keep what it recorded (a refused login)."""
+        if response.status_code < 400 or g.get("commit_on_error"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if current_user and current_user.is_authenticated:
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "nav_items": nav_for(current_user),
+            "current_locale": str(get_locale()),
+            "request_path": request.path,
+        }
+
+
+def _register_errors(app):
+    def render_error(code):
+        def handler(error):
+            from caseworks.extensions import db
+
+            db.session.rollback()
+            return render_template(f"errors/{code}.html", error=error), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(code, render_error(code))

@@ -1,0 +1,203 @@
+"""The audit trail: one append-only, hash-chained table.
+
+Every operation that changes data calls :func:`record` before the request or job commits, so
+the entry lands in the same transaction as the change or not at all. Each entry carries the hash
+of the one before it; :func:`verify` walks the chain and names the first entry that does not fit.
+The single ``audit_head`` row holds the last id and hash: writers lock it, which serialises
+appends, and it lets :func:`verify` notice a deleted tail.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Optional
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseworks.core import clock
+from caseworks.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+
+    #: assigned from audit_head under its lock, so ids are gapless and ordered like the chain
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    logged_dt: Mapped[datetime]
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: the username as typed (for failed logins) or the user's name at the time
+    actor_name: Mapped[str] = mapped_column(String(64), index=True)
+    #: create, change, assign, transition, login, login_failed, logout, export, view_sensitive...
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    module: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    target_type: Mapped[Optional[str]] = mapped_column(String(32))
+    target_id: Mapped[Optional[int]]
+    case_id: Mapped[Optional[int]] = mapped_column(index=True)
+    #: {"before": {...}, "after": {...}} or other JSON-native details
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ip: Mapped[Optional[str]] = mapped_column(String(45))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    user = relationship("User")
+
+    def payload(self):
+        return {
+            "id": self.id,
+            "logged_dt": self.logged_dt.isoformat(),
+            "user_id": self.user_id,
+            "actor_name": self.actor_name,
+            "kind": self.kind,
+            "module": self.module,
+            "summary": self.summary,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "case_id": self.case_id,
+            "data": self.data,
+            "ip": self.ip,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self):
+        text = json.dumps(self.payload(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class AuditHead(db.Model):
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+def jsonable(value):
+    """Turn model values into JSON-native ones that hash the same after a round trip."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set) else items
+    return value
+
+
+def changes(before: dict, after: dict) -> dict:
+    """The fields that differ, as {"before": {...}, "after": {...}}."""
+    keys = [k for k in after if jsonable(before.get(k)) != jsonable(after.get(k))]
+    return {
+        "before": {k: jsonable(before.get(k)) for k in keys},
+        "after": {k: jsonable(after.get(k)) for k in keys},
+    }
+
+
+def _lock_head(session):
+    head = session.get(AuditHead, 1, with_for_update=True, populate_existing=True)
+    if head is None:
+        head = AuditHead(id=1, last_id=0, last_hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def _default_actor():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def record(
+    kind,
+    summary,
+    *,
+    module,
+    actor=None,
+    actor_name=None,
+    target=None,
+    case=None,
+    data=None,
+    session=None,
+):
+    """Append one entry to the chain in the current transaction and return it.
+
+    ``actor`` defaults to the logged-in user; jobs pass None and are logged as "system".
+    """
+    session = session or db.session
+    actor = actor if actor is not None else _default_actor()
+    head = _lock_head(session)
+    entry = AuditEntry(
+        id=head.last_id + 1,
+        logged_dt=clock.now(),
+        user_id=actor.id if actor is not None else None,
+        actor_name=actor_name or (actor.username if actor is not None else "system"),
+        kind=kind,
+        module=module,
+        summary=str(summary),
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=target.id if target is not None else None,
+        case_id=case.id if case is not None else None,
+        data=jsonable(data or {}),
+        ip=request.remote_addr if has_request_context() else None,
+        prev_hash=head.last_hash,
+    )
+    entry.hash = entry.compute_hash()
+    session.add(entry)
+    head.last_id = entry.id
+    head.last_hash = entry.hash
+    session.flush()
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    entry_id: Optional[int] = None
+    problem: Optional[str] = None
+
+
+def verify(session=None, batch=5000) -> VerifyResult:
+    """Walk the whole chain in id order and report the first entry that breaks it."""
+    session = session or db.session
+    expected_prev = GENESIS_HASH
+    expected_id = 1
+    checked = 0
+    cols = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
+    for entry in session.scalars(cols):
+        if entry.id != expected_id:
+            return VerifyResult(False, checked, entry.id, f"expected entry {expected_id} here; entries are missing or out of order")
+        if entry.prev_hash != expected_prev:
+            return VerifyResult(False, checked, entry.id, "its link to the previous entry is broken (an entry before it was removed, changed or reordered)")
+        if entry.compute_hash() != entry.hash:
+            return VerifyResult(False, checked, entry.id, "its content does not match its hash (it was edited)")
+        expected_prev = entry.hash
+        expected_id += 1
+        checked += 1
+        session.expunge(entry)
+    head = session.get(AuditHead, 1)
+    last_id = expected_id - 1
+    if head is None:
+        if checked:
+            return VerifyResult(False, checked, last_id, "the chain head is missing")
+        return VerifyResult(True, 0)
+    if head.last_id != last_id or head.last_hash != expected_prev:
+        return VerifyResult(
+            False, checked, head.last_id, f"the chain head points at entry {head.last_id} but the chain ends at {last_id} (entries at the end were removed or changed)"
+        )
+    return VerifyResult(True, checked)

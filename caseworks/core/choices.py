@@ -1,0 +1,270 @@
+"""Enumerations stored as short strings, each with a translatable label."""
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class LabelledChoice(StrEnum):
+    """A StrEnum whose members carry a label; subclasses fill ``_labels``."""
+
+    @property
+    def label(self):
+        return self._labels()[self.value]
+
+    @classmethod
+    def _labels(cls):
+        return {}
+
+    @classmethod
+    def choices(cls):
+        """(value, label) pairs for WTForms."""
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def label_of(cls, value):
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
+
+
+class Role(LabelledChoice):
+    TEACHER = "teacher"
+    VILLAGE_CADRE = "village_cadre"
+    SCHOOL_ADMIN = "school_admin"
+    TOWNSHIP_OFFICIAL = "township_official"
+    COUNTY_REVIEWER = "county_reviewer"
+    ADMIN = "admin"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "teacher": _l("Assigned teacher"),
+            "village_cadre": _l("Village cadre"),
+            "school_admin": _l("School administrator"),
+            "township_official": _l("Township official"),
+            "county_reviewer": _l("County reviewer"),
+            "admin": _l("System administrator"),
+        }
+
+    @property
+    def at_school(self):
+        return self in (Role.TEACHER, Role.SCHOOL_ADMIN)
+
+
+class AreaLevel(LabelledChoice):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "province": _l("Province"),
+            "city": _l("City"),
+            "county": _l("County"),
+            "township": _l("Township"),
+            "village": _l("Village"),
+        }
+
+    @property
+    def depth(self):
+        return list(AreaLevel).index(self)
+
+    @property
+    def child_level(self):
+        levels = list(AreaLevel)
+        return levels[self.depth + 1] if self.depth + 1 < len(levels) else None
+
+
+class CaseKind(LabelledChoice):
+    SUSPECTED = "suspected"
+    AT_RISK = "at_risk"
+    DROPPED_OUT = "dropped_out"
+    NEVER_ENROLLED = "never_enrolled"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "suspected": _l("Suspected dropout"),
+            "at_risk": _l("At risk"),
+            "dropped_out": _l("Dropped out"),
+            "never_enrolled": _l("Never enrolled"),
+        }
+
+
+class Stage(LabelledChoice):
+    VERIFICATION = "verification"
+    SUPPORT = "support"
+    SCHOOL_PERSUASION = "school_persuasion"
+    TOWNSHIP_PERSUASION = "township_persuasion"
+    ADMINISTRATIVE = "administrative"
+    JUDICIAL = "judicial"
+    RETURNED = "returned"
+    PENDING_REVIEW = "pending_review"
+    CLOSED = "closed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "verification": _l("Verification"),
+            "support": _l("Support"),
+            "school_persuasion": _l("School persuasion"),
+            "township_persuasion": _l("Township persuasion"),
+            "administrative": _l("Administrative return"),
+            "judicial": _l("Judicial return"),
+            "returned": _l("Returned, monitoring"),
+            "pending_review": _l("Pending review"),
+            "closed": _l("Closed"),
+        }
+
+    @property
+    def on_ladder(self):
+        return self in LADDER_STAGES
+
+    @classmethod
+    def first_for(cls, kind):
+        """The stage a new case of ``kind`` starts at."""
+        return {
+            CaseKind.SUSPECTED: cls.VERIFICATION,
+            CaseKind.AT_RISK: cls.SUPPORT,
+            CaseKind.DROPPED_OUT: cls.SCHOOL_PERSUASION,
+            CaseKind.NEVER_ENROLLED: cls.SCHOOL_PERSUASION,
+        }[CaseKind(kind)]
+
+
+LADDER_STAGES = (
+    Stage.SCHOOL_PERSUASION,
+    Stage.TOWNSHIP_PERSUASION,
+    Stage.ADMINISTRATIVE,
+    Stage.JUDICIAL,
+)
+OPEN_STAGES = tuple(s for s in Stage if s is not Stage.CLOSED)
+
+
+class DropoutReason(LabelledChoice):
+    STUDY_AVERSION = "study_aversion"
+    LEARNING_DIFFICULTY = "learning_difficulty"
+    POVERTY = "poverty"
+    WORKING_AWAY = "working_away"
+    EARLY_MARRIAGE = "early_marriage"
+    ILLNESS = "illness"
+    FAMILY_CHANGE = "family_change"
+    STUDY_USELESS = "study_useless"
+    RELIGION = "religion"
+    OTHER = "other"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "study_aversion": _l("Study aversion"),
+            "learning_difficulty": _l("Learning difficulty"),
+            "poverty": _l("Family poverty"),
+            "working_away": _l("Working away"),
+            "early_marriage": _l("Early marriage"),
+            "illness": _l("Illness or disability"),
+            "family_change": _l("Family change"),
+            "study_useless": _l("\"Study is useless\""),
+            "religion": _l("Religious influence"),
+            "other": _l("Other"),
+        }
+
+
+class SpecialGroup(LabelledChoice):
+    LEFT_BEHIND = "left_behind"
+    ORPHAN = "orphan"
+    UNSUPPORTED = "unsupported"
+    DISABLED = "disabled"
+    POVERTY = "poverty"
+    MIGRANT = "migrant"
+    SINGLE_PARENT = "single_parent"
+    LEARNING_DIFFICULTY = "learning_difficulty"
+    LEGAL_CASE = "legal_case"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "left_behind": _l("Left-behind"),
+            "orphan": _l("Orphan"),
+            "unsupported": _l("De-facto unsupported"),
+            "disabled": _l("Disabled"),
+            "poverty": _l("Poverty-exited / monitored household"),
+            "migrant": _l("Migrant"),
+            "single_parent": _l("Single-parent"),
+            "learning_difficulty": _l("Learning difficulty"),
+            "legal_case": _l("Involved in a legal case"),
+        }
+
+
+#: groups that get the county-level monthly look (每月一看)
+COUNTY_LOOK_GROUPS = (SpecialGroup.ORPHAN, SpecialGroup.UNSUPPORTED)
+
+
+class DisabilityType(LabelledChoice):
+    VISUAL = "visual"
+    HEARING = "hearing"
+    SPEECH = "speech"
+    PHYSICAL = "physical"
+    INTELLECTUAL = "intellectual"
+    MENTAL = "mental"
+    MULTIPLE = "multiple"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "visual": _l("Visual"),
+            "hearing": _l("Hearing"),
+            "speech": _l("Speech"),
+            "physical": _l("Physical"),
+            "intellectual": _l("Intellectual"),
+            "mental": _l("Mental"),
+            "multiple": _l("Multiple"),
+        }
+
+
+class Gender(LabelledChoice):
+    MALE = "male"
+    FEMALE = "female"
+
+    @classmethod
+    def _labels(cls):
+        return {"male": _l("Male"), "female": _l("Female")}
+
+
+class GuardianRelation(LabelledChoice):
+    FATHER = "father"
+    MOTHER = "mother"
+    GRANDPARENT = "grandparent"
+    SIBLING = "sibling"
+    RELATIVE = "relative"
+    OTHER = "other"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "father": _l("Father"),
+            "mother": _l("Mother"),
+            "grandparent": _l("Grandparent"),
+            "sibling": _l("Elder sibling"),
+            "relative": _l("Other relative"),
+            "other": _l("Other guardian"),
+        }
+
+
+class SchoolKind(LabelledChoice):
+    PRIMARY = "primary"
+    JUNIOR = "junior"
+    NINE_YEAR = "nine_year"
+    SPECIAL = "special"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "primary": _l("Primary school"),
+            "junior": _l("Junior secondary school"),
+            "nine_year": _l("Nine-year school"),
+            "special": _l("Special education school"),
+        }

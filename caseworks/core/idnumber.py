@@ -1,0 +1,69 @@
+"""Resident ID numbers (居民身份证号, GB 11643-1999)."""
+
+import re
+from datetime import date
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+
+class InvalidIDNumber(ValueError):
+    pass
+
+
+def normalise(value: str) -> str:
+    return (value or "").strip().upper().replace(" ", "")
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    return _CHECK_CHARS[total % 11]
+
+
+def birth_date_of(number: str) -> date:
+    """The birth date written at positions 7-14; raises InvalidIDNumber if it is no date."""
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidIDNumber("birth date") from None
+
+
+def validate(value: str) -> str:
+    """Return the normalised number or raise InvalidIDNumber naming what is wrong.
+
+    The reason is one of ``format``, ``birth date`` or ``check digit``.
+    """
+    number = normalise(value)
+    if not _PATTERN.match(number):
+        raise InvalidIDNumber("format")
+    birth_date_of(number)
+    if check_char(number[:17]) != number[17]:
+        raise InvalidIDNumber("check digit")
+    return number
+
+
+def gender_of(number: str) -> str:
+    """'male' or 'female' from the 17th digit."""
+    return "male" if int(number[16]) % 2 else "female"
+
+
+def mask(number: str | None) -> str:
+    """Show the region and the last four characters only: 520102********123X."""
+    if not number:
+        return ""
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "****" + phone[-4:]
+
+
+def make(region: str, birth: date, sequence: int) -> str:
+    """Build a valid number (demo data and tests)."""
+    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + check_char(first17)

@@ -1,0 +1,3 @@
+from caseworks import create_app
+
+app = create_app()
