@@ -46,6 +46,7 @@ def create_app(config_class=Config):
     _register_blueprints(app)
     _register_cli(app)
     _register_request_hooks(app)
+    _register_template_helpers(app)
     _register_errors(app)
     return app
 
@@ -153,6 +154,25 @@ def _register_request_hooks(app):
         }
 
 
+def _register_template_helpers(app):
+    from flask_babel import format_date, format_datetime
+
+    from caseworks.core import choices, clock, idnumber
+
+    @app.template_filter("label")
+    def label(value, choice_class):
+        """The translated label of a stored choice: ``{{ g|label('SpecialGroup') }}``."""
+        return getattr(choices, choice_class).label_of(value) if value else ""
+
+    app.jinja_env.filters["mask_phone"] = idnumber.mask_phone
+    app.jinja_env.filters["format_date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["format_datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+
+    @app.context_processor
+    def dates():
+        return {"today": clock.today()}
+
+
 def _register_errors(app):
     def render_error(code):
         def handler(error):
@@ -165,3 +185,8 @@ def _register_errors(app):
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, render_error(code))
+
+    from sqlalchemy.orm.exc import StaleDataError
+
+    # Two people saved the same record at once: the second write finds the version moved on.
+    app.register_error_handler(StaleDataError, lambda error: render_error(409)(error))

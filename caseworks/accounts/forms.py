@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from caseworks.core.choices import Role
 
 
 class LoginForm(FlaskForm):
@@ -11,3 +13,83 @@ class LoginForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """For buttons that POST (CSRF only)."""
+
+
+PHONE = r"^1[3-9]\d{9}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+STATUS_CHOICES = [
+    SelectChoice(value="", label=_l("All")),
+    SelectChoice(value="active", label=_l("Active")),
+    SelectChoice(value="inactive", label=_l("Deactivated")),
+]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class UserFilterForm(FlaskForm):
+    """The filters above the user list (GET, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Username or name"), filters=[_strip], validators=[Optional(), Length(max=64)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(value="", label=_l("All roles")), *Role.choices()], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()])
+
+
+class _UserFields(FlaskForm):
+    full_name = StringField(_l("Full name"), filters=[_strip], validators=[DataRequired(), Length(max=64)])
+    phone = StringField(
+        _l("Mobile phone"),
+        filters=[_strip],
+        validators=[Optional(), Regexp(PHONE, message=_l("Enter an 11-digit mobile number, e.g. 13800138000."))],
+    )
+    email = StringField(
+        _l("E-mail"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=120), Regexp(EMAIL, message=_l("Enter an e-mail address like name@example.cn."))],
+    )
+    role = SelectField(_l("Role"), choices=Role.choices(), validators=[DataRequired()])
+    place = StringField(
+        _l("Place code"),
+        filters=[_strip],
+        validators=[DataRequired(), Regexp(r"^(\d{10}|\d{12})$",
+                                           message=_l("Enter a 12-digit division code or a 10-digit school identification code."))],
+    )
+
+
+class CreateUserForm(_UserFields):
+    username = StringField(
+        _l("Username"),
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(min=3, max=64, message=_l("Use 3 to 64 characters: lower-case letters, digits, _ . -")),
+            Regexp(r"^[a-z0-9_.-]+$", message=_l("Use 3 to 64 characters: lower-case letters, digits, _ . -")),
+        ],
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10))],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class EditUserForm(_UserFields):
+    pass
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10))],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )

@@ -1,15 +1,21 @@
-"""Login and logout."""
+"""Login and logout, and the administration of users."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from caseworks.accounts import operations
+from caseworks.accounts import operations, queries
 from caseworks.accounts.blueprint import bp
-from caseworks.accounts.forms import EmptyForm, LoginForm
+from caseworks.accounts.forms import CreateUserForm, EditUserForm, EmptyForm, LoginForm, PasswordForm, UserFilterForm
 from caseworks.accounts.models import User
+from caseworks.core.choices import Role
+from caseworks.core.nav import nav_item
 from caseworks.core.views import home_url
 from caseworks.extensions import db, login_manager
+from caseworks.places import queries as place_queries
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -67,3 +73,169 @@ def logout():
         logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+# --- user administration (/admin/users) -----------------------------------------------------
+
+USERS_PER_PAGE = 25
+
+nav_item("accounts.list_users", _l("Users"), roles=[Role.ADMIN], order=80)
+
+
+def admin_required(view):
+    """Log in first (anonymous → the login page), then be an administrator (else 403: these
+    are not case pages, so refusing says nothing about any case)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def attach_error(form, error):
+    """Put a refused operation's message next to its field; return it if it has no field."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        return None
+    return error.message
+
+
+def _admin():
+    return current_user._get_current_object()
+
+
+@bp.route("/admin/users")
+@admin_required
+def list_users():
+    form = UserFilterForm(formdata=request.args)
+    form.validate()
+    q = form.q.data if not form.q.errors else None
+    role = form.role.data if not form.role.errors else None
+    status = form.status.data if not form.status.errors else None
+    stmt = queries.filtered_users(queries.root_of(current_user), q=q, role=role, status=status)
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(stmt, page=page, per_page=USERS_PER_PAGE, error_out=False)
+    filters = {k: v for k, v in (("q", q), ("role", role), ("status", status)) if v}
+    return render_template("accounts/users.html", form=form, pagination=pagination, filters=filters)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_required
+def create_user():
+    form = CreateUserForm()
+    if request.method == "GET":
+        form.place.data = request.args.get("place", "")
+        if request.args.get("role") in {r.value for r in Role}:
+            form.role.data = request.args["role"]
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                _admin(),
+                username=form.username.data,
+                full_name=form.full_name.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                role=form.role.data,
+                place=place_queries.place_by_code(form.place.data),
+                password=form.password.data,
+            )
+        except operations.AccountError as exc:
+            error = attach_error(form, exc)
+        else:
+            flash(_("%(name)s was created.", name=user.full_name), "success")
+            return redirect(url_for("accounts.show_user", user_id=user.id))
+    status = 422 if (form.errors or error) else 200
+    return render_template("accounts/user_form.html", form=form, user=None, error=error), status
+
+
+@bp.route("/admin/users/<int:user_id>")
+@admin_required
+def show_user(user_id):
+    user = queries.get_user_or_404(user_id, queries.root_of(current_user))
+    return render_template("accounts/user.html", user=user, place=queries.place_of(user), form=EmptyForm())
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id):
+    user = queries.get_user_or_404(user_id, queries.root_of(current_user))
+    form = EditUserForm()
+    if request.method == "GET":
+        place = queries.place_of(user)
+        form.full_name.data = user.full_name
+        form.phone.data = user.phone
+        form.email.data = user.email
+        form.role.data = user.role
+        form.place.data = place.code if place is not None else ""
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.update_user(
+                _admin(),
+                user,
+                full_name=form.full_name.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                role=form.role.data,
+                place=place_queries.place_by_code(form.place.data),
+            )
+        except operations.AccountError as exc:
+            error = attach_error(form, exc)
+        else:
+            flash(_("The changes to %(name)s were saved.", name=user.full_name), "success")
+            return redirect(url_for("accounts.show_user", user_id=user.id))
+    status = 422 if (form.errors or error) else 200
+    return render_template("accounts/user_form.html", form=form, user=user, error=error), status
+
+
+def _user_action(user_id, operation, done_message):
+    user = queries.get_user_or_404(user_id, queries.root_of(current_user))
+    if EmptyForm().validate_on_submit():
+        try:
+            operation(_admin(), user)
+        except operations.AccountError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(done_message(user), "success")
+    return redirect(url_for("accounts.show_user", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@admin_required
+def deactivate_user(user_id):
+    return _user_action(user_id, operations.deactivate_user,
+                        lambda user: _("%(name)s was deactivated.", name=user.full_name))
+
+
+@bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
+@admin_required
+def reactivate_user(user_id):
+    return _user_action(user_id, operations.reactivate_user,
+                        lambda user: _("%(name)s was reactivated.", name=user.full_name))
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
+@admin_required
+def reset_password(user_id):
+    user = queries.get_user_or_404(user_id, queries.root_of(current_user))
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.reset_password(_admin(), user, form.password.data)
+        except operations.AccountError as exc:
+            error = attach_error(form, exc)
+        else:
+            if user.id == current_user.id:
+                # the administrator's own session would end with the old session version
+                login_user(user)
+            flash(_("The password of %(name)s was reset.", name=user.full_name), "success")
+            return redirect(url_for("accounts.show_user", user_id=user.id))
+    status = 422 if (form.errors or error) else 200
+    return render_template("accounts/password.html", form=form, user=user, error=error), status

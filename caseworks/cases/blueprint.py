@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from caseworks.cases import views  # noqa: E402,F401
+from caseworks.cases import timeline, views  # noqa: E402,F401

@@ -193,6 +193,7 @@ class PlanItem(db.Model):
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
 
     case: Mapped[Case] = relationship(back_populates="plan_items")
+    created_by = relationship("User")
 
 
 class Assignment(db.Model):

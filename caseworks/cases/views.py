@@ -1,1 +1,276 @@
-"""Views of the cases feature."""
+"""The case register's pages: the list, registering a child, the case, its changes and people."""
+
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from caseworks.cases import operations, queries
+from caseworks.cases.blueprint import bp
+from caseworks.cases.forms import AssignForm, EditCaseForm, PlanItemForm, RegisterCaseForm
+from caseworks.core import permissions, scope
+from caseworks.core.choices import CaseKind, Role, SpecialGroup, Stage, option
+from caseworks.core.nav import CASE_PANELS, nav_item
+from caseworks.core.timeline import timeline_for
+from caseworks.extensions import db
+from caseworks.ladder import transitions
+
+nav_item("cases.list_cases", _l("Cases"), permissions.CASE_ROLES, order=10)
+nav_item("cases.new_case", _l("Register a child"), permissions.OPENING_ROLES, order=20)
+
+CONFLICT_MESSAGE = _l(
+    "Someone else changed this case while you were working on it. Your changes were not saved: "
+    "reload the case to see theirs, then try again."
+)
+
+
+def case_roles_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not permissions.works_on_cases(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def load_case(case_id, permission=None):
+    """The case through the user's scope (404 outside it), then the permission (403)."""
+    case = scope.get_case_or_404(case_id, current_user)
+    if permission is not None and not permission(current_user, case):
+        abort(403)
+    return case
+
+
+@bp.route("/cases")
+@case_roles_only
+def list_cases():
+    filters = queries.CaseFilters.from_args(request.args)
+    pagination = queries.case_page(current_user, filters, current_app.config["CASES_PER_PAGE"])
+    return render_template(
+        "cases/list.html",
+        pagination=pagination,
+        filters=filters,
+        options=queries.filter_options(current_user),
+        stages=list(Stage),
+        kinds=list(CaseKind),
+        groups=list(SpecialGroup),
+        may_open=permissions.may_open_case(current_user),
+    )
+
+
+def _place_choices(form, user):
+    villages = queries.villages_for(user)
+    schools = queries.schools_for(user)
+    form.village_id.choices = village_options(villages)
+    form.school_id.choices = [option(s.id, s.name) for s in schools] + [option(0, _("None (not enrolled)"))]
+    return villages, schools
+
+
+def _apply_error(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    if not permissions.may_open_case(current_user):
+        abort(403)
+    form = RegisterCaseForm()
+    villages, schools = _place_choices(form, current_user)
+    if request.method == "GET":
+        if current_user.role in (Role.TEACHER, Role.SCHOOL_ADMIN) and schools:
+            form.school_id.data = schools[0].id
+        if current_user.role == Role.VILLAGE_CADRE:
+            form.village_id.data = current_user.area_id
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                case = operations.register_case(form.data, current_user, villages=villages, schools=schools)
+        except operations.CaseError as error:
+            _apply_error(form, error)
+            status = 422
+        except IntegrityError:
+            # the same child registered at the same moment by another request (or a double click)
+            form.id_number.errors = [*form.id_number.errors, _("A child with this ID number is already registered.")]
+            status = 409
+        else:
+            flash(_("%(name)s is registered and the case is open.", name=case.child.name), "success")
+            return redirect(url_for("cases.case_detail", case_id=case.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/new.html", form=form), status
+
+
+@bp.route("/cases/<int:case_id>")
+@case_roles_only
+def case_detail(case_id):
+    return render_case(load_case(case_id))
+
+
+def render_case(case, *, revealed=False, plan_form=None, status=200):
+    """The case page: facts, people, plan, the steps the user may take, and the timeline."""
+    case = queries.load_case_details(case)
+    user = current_user
+    may_edit = permissions.may_edit_case(user, case)
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        revealed=revealed,
+        timeline=timeline_for(case),
+        steps=transitions.available(user, case),
+        may_edit=may_edit,
+        may_assign_teacher=permissions.may_assign_teacher(user, case),
+        may_assign_cadre=permissions.may_assign_cadre(user, case),
+        may_see_sensitive=permissions.may_see_sensitive(user, case),
+        plan_form=plan_form or (PlanItemForm() if may_edit else None),
+        panels=[(p.template, ctx) for p in CASE_PANELS if (ctx := p.context(case, user)) is not None],
+    ), status
+
+
+@bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
+@case_roles_only
+def reveal(case_id):
+    """Show the full ID number and phone numbers once; every look is written to the audit trail."""
+    case = load_case(case_id, permissions.may_see_sensitive)
+    operations.reveal_sensitive(case, current_user)
+    return render_case(case, revealed=True)
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@case_roles_only
+def edit_case(case_id):
+    case = queries.load_case_details(load_case(case_id, permissions.may_edit_case))
+    form = EditCaseForm()
+    villages, schools = _place_choices(form, current_user)
+    _keep_current_places(form, case, villages)
+    if request.method == "GET":
+        _fill_edit_form(form, case)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                operations.update_case(case, form.data, current_user, villages=_with_current_village(villages, case),
+                                       schools=_with_current_school(schools, case), version=form.version.data)
+        except operations.VersionConflict:
+            flash(CONFLICT_MESSAGE, "error")
+            status = 409
+        except operations.CaseError as error:
+            _apply_error(form, error)
+            status = 422
+        except IntegrityError:
+            form.id_number.errors = [*form.id_number.errors, _("Another child is registered with this ID number.")]
+            status = 409
+        else:
+            flash(_("The case is saved."), "success")
+            return redirect(url_for("cases.case_detail", case_id=case.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/edit.html", form=form, case=case), status
+
+
+def _with_current_village(villages, case):
+    """Editing keeps the case's village valid even if it lies outside the editor's own list."""
+    if any(case.village_id == vid for group in villages.values() for vid, _name in group):
+        return villages
+    return {**villages, case.township.name: [(case.village_id, case.village.name)]}
+
+
+def _with_current_school(schools, case):
+    if case.school is None or any(s.id == case.school_id for s in schools):
+        return schools
+    return [*schools, case.school]
+
+
+def village_options(villages):
+    return [option(vid, name, township) for township, group in villages.items() for vid, name in group]
+
+
+def _keep_current_places(form, case, villages):
+    form.village_id.choices = village_options(_with_current_village(villages, case))
+    if case.school is not None and all(c.value != case.school_id for c in form.school_id.choices):
+        form.school_id.choices.insert(0, option(case.school_id, case.school.name))
+
+
+def _fill_edit_form(form, case):
+    child = case.child
+    for name in ("name", "gender", "birth_date", "id_number", "student_no", "address", "disability_type"):
+        getattr(form, name).data = getattr(child, name)
+    form.village_id.data = case.village_id
+    form.groups.data = child.groups
+    for name in ("grade", "class_name", "dropout_date", "situation", "plan_summary"):
+        getattr(form, name).data = getattr(case, name)
+    form.school_id.data = case.school_id or 0
+    form.reasons.data = case.reasons
+    form.version.data = case.version
+    while len(form.guardians.entries) < len(child.guardians):
+        form.guardians.append_entry()
+    for entry, guardian in zip(form.guardians.entries, child.guardians):
+        entry.form.name.data = guardian.name
+        entry.form.relation.data = guardian.relation
+        entry.form.phone.data = guardian.phone
+        entry.form.is_working_away.data = guardian.is_working_away
+
+
+ASSIGN_LINES = {
+    "teacher": (permissions.may_assign_teacher, queries.teachers_for, operations.assign_teacher,
+                _l("Assign the teacher (包保教师)")),
+    "cadre": (permissions.may_assign_cadre, queries.cadres_for, operations.assign_cadre,
+              _l("Assign the village cadre (包村干部)")),
+}
+
+
+@bp.route("/cases/<int:case_id>/assign/<line>", methods=["GET", "POST"])
+@case_roles_only
+def assign(case_id, line):
+    if line not in ASSIGN_LINES:
+        abort(404)
+    may_assign, candidates_for, assign_person, title = ASSIGN_LINES[line]
+    case = load_case(case_id, may_assign)
+    candidates = candidates_for(case)
+    form = AssignForm()
+    form.user_id.choices = [option(u.id, f"{u.full_name}（{u.place_name}）") for u in candidates]
+    if request.method == "GET":
+        form.version.data = case.version
+        form.user_id.data = case.teacher_id if line == "teacher" else case.cadre_id
+    status = 200
+    if form.validate_on_submit():
+        person = next((u for u in candidates if u.id == form.user_id.data), None)
+        try:
+            with db.session.begin_nested():
+                if person is None:
+                    raise operations.CaseError(_l("Choose a person from the list."), "user_id")
+                assign_person(case, person, current_user, version=form.version.data)
+        except operations.VersionConflict:
+            flash(CONFLICT_MESSAGE, "error")
+            status = 409
+        except operations.CaseError as error:
+            _apply_error(form, error)
+            status = 422
+        else:
+            flash(_("%(name)s is assigned to the case.", name=person.full_name), "success")
+            return redirect(url_for("cases.case_detail", case_id=case.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/assign.html", form=form, case=case, title=title, line=line,
+                           candidates=candidates), status
+
+
+@bp.route("/cases/<int:case_id>/plan", methods=["POST"])
+@case_roles_only
+def add_plan_item(case_id):
+    case = load_case(case_id, permissions.may_edit_case)
+    form = PlanItemForm()
+    if form.validate_on_submit():
+        operations.add_plan_item(case, form.data, current_user)
+        flash(_("The measure is added to the plan."), "success")
+        return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="plan"))
+    return render_case(case, plan_form=form, status=422)

@@ -201,3 +201,50 @@ def verify(session=None, batch=5000) -> VerifyResult:
             False, checked, head.last_id, f"the chain head points at entry {head.last_id} but the chain ends at {last_id} (entries at the end were removed or changed)"
         )
     return VerifyResult(True, checked)
+
+
+def append_many(session, rows, *, batch=5000):
+    """Append many entries at once (bulk loads such as the demo data), chained exactly as
+    :func:`record` chains them, and move the head. Returns the number of entries written.
+
+    Each row is a dict with ``kind``, ``module`` and ``summary`` and optionally ``user_id``,
+    ``actor_name`` (default "system"), ``target_type``, ``target_id``, ``case_id``, ``data``,
+    ``ip`` and ``logged_dt`` (default now).
+    """
+    from sqlalchemy import insert
+
+    head = _lock_head(session)
+    last_id, last_hash = head.last_id, head.last_hash
+    now = clock.now()
+    pending = []
+    written = 0
+    for row in rows:
+        entry = AuditEntry(
+            id=last_id + 1,
+            logged_dt=row.get("logged_dt") or now,
+            user_id=row.get("user_id"),
+            actor_name=row.get("actor_name") or "system",
+            kind=row["kind"],
+            module=row["module"],
+            summary=str(row["summary"]),
+            target_type=row.get("target_type"),
+            target_id=row.get("target_id"),
+            case_id=row.get("case_id"),
+            data=jsonable(row.get("data") or {}),
+            ip=row.get("ip"),
+            prev_hash=last_hash,
+        )
+        entry.hash = entry.compute_hash()
+        last_id, last_hash = entry.id, entry.hash
+        pending.append({**entry.payload(), "logged_dt": entry.logged_dt, "hash": entry.hash})
+        if len(pending) >= batch:
+            session.execute(insert(AuditEntry), pending)
+            written += len(pending)
+            pending = []
+    if pending:
+        session.execute(insert(AuditEntry), pending)
+        written += len(pending)
+    head.last_id = last_id
+    head.last_hash = last_hash
+    session.flush()
+    return written

@@ -3,6 +3,12 @@
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
+
+
+def option(value, label, optgroup=None):
+    """One choice of a WTForms select (WTForms 3.3 takes SelectChoice objects, not tuples)."""
+    return SelectChoice(value=value, label=label, optgroup=optgroup)
 
 
 class LabelledChoice(StrEnum):
@@ -18,8 +24,8 @@ class LabelledChoice(StrEnum):
 
     @classmethod
     def choices(cls):
-        """(value, label) pairs for WTForms."""
-        return [(m.value, m.label) for m in cls]
+        """The members as WTForms select choices."""
+        return [option(m.value, m.label) for m in cls]
 
     @classmethod
     def label_of(cls, value):
@@ -267,4 +273,36 @@ class SchoolKind(LabelledChoice):
             "junior": _l("Junior secondary school"),
             "nine_year": _l("Nine-year school"),
             "special": _l("Special education school"),
+        }
+
+
+class ClosedOutcome(LabelledChoice):
+    """How a case ended (DESIGN.md "Closure outcomes"), plus a dismissed suspicion."""
+
+    RETURNED_TO_SCHOOL = "returned_to_school"
+    HOME_SCHOOLING = "home_schooling"
+    SPECIAL_SCHOOL = "special_school"
+    VOCATIONAL_SCHOOL = "vocational_school"
+    HEALTH_DEFERRAL = "health_deferral"
+    TRANSFERRED_OUT = "transferred_out"
+    AGED_OUT = "aged_out"
+    DECEASED = "deceased"
+    MOVED_ABROAD = "moved_abroad"
+    RECORDED_IN_ERROR = "recorded_in_error"
+    DISMISSED = "dismissed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "returned_to_school": _l("Returned to school"),
+            "home_schooling": _l("Home-delivered schooling"),
+            "special_school": _l("Special education school"),
+            "vocational_school": _l("Vocational school"),
+            "health_deferral": _l("Deferred for health"),
+            "transferred_out": _l("Transferred out"),
+            "aged_out": _l("Aged out"),
+            "deceased": _l("Deceased"),
+            "moved_abroad": _l("Moved abroad"),
+            "recorded_in_error": _l("Recorded in error"),
+            "dismissed": _l("Suspicion dismissed"),
         }

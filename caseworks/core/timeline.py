@@ -13,11 +13,11 @@ _sources = []
 @dataclass
 class TimelineItem:
     when: datetime
+    #: what kind of event (opened, assignment, plan, stage...), also a CSS hook
     kind: str
-    #: template rendering this item (receives ``item`` and ``obj``)
-    template: str
-    obj: object
-    title: str = ""
+    title: str
+    detail: str = ""
+    actor: str = ""
 
 
 def timeline_source(fn):

@@ -1,0 +1,252 @@
+"""Every change to the case register: registering a child, changing facts, assigning people,
+and the plan. Each function checks its rule, changes the objects, flushes, writes the audit
+entry and never commits."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
+
+from caseworks.accounts.models import User
+from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
+from caseworks.core import audit, clock, idnumber
+from caseworks.core.choices import Role, SpecialGroup, Stage
+from caseworks.extensions import db
+from caseworks.places.models import Area, School
+
+
+class CaseError(Exception):
+    """A rule refused the change. ``field`` names the form field it belongs to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class VersionConflict(Exception):
+    """The case changed since the user loaded it."""
+
+
+CHILD_FIELDS = ("name", "gender", "birth_date", "id_number", "student_no", "address", "disability_type")
+CASE_FIELDS = ("grade", "class_name", "dropout_date", "situation", "plan_summary")
+
+
+def _check_version(case, version):
+    if version is not None and str(version) != str(case.version):
+        raise VersionConflict()
+
+
+def _masked(values):
+    """The same snapshot with the ID number and phone numbers masked (the audit trail is read
+    by reviewers; seeing the full numbers is a separately audited act)."""
+    values = dict(values)
+    if values.get("id_number"):
+        values["id_number"] = idnumber.mask(values["id_number"])
+    if values.get("guardians"):
+        values["guardians"] = [[n, r, idnumber.mask_phone(p), w] for n, r, p, w in values["guardians"]]
+    return values
+
+
+def _child_snapshot(child):
+    return {
+        **{f: getattr(child, f) for f in CHILD_FIELDS},
+        "household_village_id": child.household_village_id,
+        "groups": child.groups,
+        "guardians": [[g.name, g.relation, g.phone, g.is_working_away] for g in child.guardians],
+    }
+
+
+def _case_snapshot(case):
+    return {
+        **{f: getattr(case, f) for f in CASE_FIELDS},
+        "school_id": case.school_id,
+        "village_id": case.village_id,
+        "reasons": case.reasons,
+    }
+
+
+def _set_child(child, data):
+    for name in CHILD_FIELDS:
+        setattr(child, name, data.get(name) or (None if name in ("student_no", "disability_type") else ""))
+    if SpecialGroup.DISABLED not in data["groups"]:
+        child.disability_type = None
+    child.household_village_id = data["village_id"]
+    wanted = set(data["groups"])
+    child.group_rows[:] = [g for g in child.group_rows if g.group in wanted]
+    have = {g.group for g in child.group_rows}
+    child.group_rows.extend(ChildGroup(group=g) for g in sorted(wanted - have))
+    guardians = [g for g in data["guardians"] if (g.get("name") or "").strip()]
+    for position, (row, values) in enumerate(zip(list(child.guardians) + [None] * len(guardians), guardians)):
+        row = row or Guardian()
+        row.position = position
+        row.name = values["name"].strip()
+        row.relation = values["relation"]
+        row.phone = values["phone"]
+        row.is_working_away = bool(values.get("is_working_away"))
+        if row not in child.guardians:
+            child.guardians.append(row)
+    del child.guardians[len(guardians):]
+
+
+def _place_case(case, village, school):
+    case.village_id = village.id
+    case.township_id = village.township_id
+    case.county_id = village.county_id
+    case.school_id = school.id if school else None
+    case.school_township_id = school.township_id if school else None
+
+
+def _set_reasons(case, reasons):
+    wanted = set(reasons)
+    case.reason_rows[:] = [r for r in case.reason_rows if r.reason in wanted]
+    have = {r.reason for r in case.reason_rows}
+    case.reason_rows.extend(CaseReason(reason=r) for r in sorted(wanted - have))
+
+
+def _resolve_places(data, villages, schools):
+    """The chosen village and school, which must be among those offered to the user."""
+    village_ids = {vid for group in villages.values() for vid, _name in group}
+    if data["village_id"] not in village_ids:
+        raise CaseError(_l("Choose a village from the list."), "village_id")
+    village = db.session.get(Area, data["village_id"])
+    school = None
+    if data.get("school_id"):
+        if data["school_id"] not in {s.id for s in schools}:
+            raise CaseError(_l("Choose a school from the list."), "school_id")
+        school = db.session.get(School, data["school_id"])
+    return village, school
+
+
+def child_with_id_number(id_number):
+    return db.session.scalar(select(Child).where(Child.id_number == id_number))
+
+
+def register_case(data, user, *, villages, schools):
+    """Register a child and open their case.
+
+    One child, one record: an ID number already registered is refused (the existing record is
+    not changed). The case starts at the first stage of its kind; a teacher or village cadre who
+    registers a child is assigned to the case on their line.
+    """
+    if child_with_id_number(data["id_number"]) is not None:
+        raise CaseError(
+            _l("A child with this ID number is already registered. Search for the case, or ask the county "
+               "education bureau if it lies in another area."),
+            "id_number",
+        )
+    village, school = _resolve_places(data, villages, schools)
+    child = Child()
+    _set_child(child, data)
+    db.session.add(child)
+    today = clock.today()
+    case = Case(child=child, kind=data["kind"], stage=Stage.first_for(data["kind"]), opened_date=today,
+                opened_by_id=user.id, stage_entered_date=today, grade=data.get("grade") or None,
+                class_name=data.get("class_name") or None, dropout_date=data.get("dropout_date"),
+                situation=data.get("situation") or "", plan_summary=data.get("plan_summary") or "")
+    _place_case(case, village, school)
+    _set_reasons(case, data.get("reasons") or [])
+    db.session.add(case)
+    db.session.flush()
+    audit.record("create", f"case opened for {child.name}", module="cases", actor=user, target=case, case=case,
+                 data={"after": {"kind": case.kind, "stage": case.stage, **_case_snapshot(case),
+                                 **_masked(_child_snapshot(child))}})
+    if user.role == Role.TEACHER and school is not None and school.id == user.school_id:
+        assign_teacher(case, user, user)
+    if user.role == Role.VILLAGE_CADRE:
+        assign_cadre(case, user, user)
+    return case
+
+
+def update_case(case, data, user, *, villages, schools, version):
+    """Change the child's and the case's facts (never the stage), if nobody changed the case
+    since the form was loaded. A new ID number must not belong to another child."""
+    _check_version(case, version)
+    child = case.child
+    other = child_with_id_number(data["id_number"])
+    if other is not None and other.id != child.id:
+        raise CaseError(_l("Another child is registered with this ID number."), "id_number")
+    village, school = _resolve_places(data, villages, schools)
+    before = {**_case_snapshot(case), **_child_snapshot(child)}
+    _set_child(child, data)
+    for name in CASE_FIELDS:
+        setattr(case, name, data.get(name) or (None if name in ("grade", "class_name", "dropout_date") else ""))
+    if case.school_id != (school.id if school else None) and case.teacher_id is not None:
+        # a teacher belongs to one school: moving the case elsewhere ends their assignment
+        _end_assignment(case, "teacher")
+        case.teacher_id = None
+    _place_case(case, village, school)
+    _set_reasons(case, data.get("reasons") or [])
+    # a change to the child is a change to the case: its version moves on (concurrent edits)
+    flag_modified(case, "situation")
+    db.session.flush()
+    after = {**_case_snapshot(case), **_child_snapshot(child)}
+    diff = audit.changes(before, after)
+    diff = {"before": _masked(diff["before"]), "after": _masked(diff["after"])}
+    if diff["after"]:
+        audit.record("change", f"case facts changed: {', '.join(sorted(diff['after']))}", module="cases",
+                     actor=user, target=case, case=case, data=diff)
+    return diff
+
+
+def _end_assignment(case, line):
+    current = db.session.scalar(
+        select(Assignment).where(Assignment.case_id == case.id, Assignment.line == line,
+                                 Assignment.ended_dt.is_(None))
+    )
+    if current is not None:
+        current.ended_dt = clock.now()
+
+
+def _assign(case, line, person, by, version=None):
+    _check_version(case, version)
+    attr = "teacher_id" if line == "teacher" else "cadre_id"
+    previous = getattr(case, attr)
+    if previous == person.id:
+        return None
+    _end_assignment(case, line)
+    setattr(case, attr, person.id)
+    assignment = Assignment(case_id=case.id, line=line, user_id=person.id, assigned_by_id=by.id,
+                            assigned_dt=clock.now())
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record("assign", f"{line} assigned: {person.full_name}", module="cases", actor=by, target=case, case=case,
+                 data={"before": {attr: previous}, "after": {attr: person.id}})
+    return assignment
+
+
+def assign_teacher(case, teacher, by, version=None):
+    """Assign the case's teacher (包保教师): an active teacher of the case's school."""
+    if teacher.role != Role.TEACHER or not teacher.is_active or teacher.school_id != case.school_id:
+        raise CaseError(_l("Choose an active teacher of the case's school."), "user_id")
+    return _assign(case, "teacher", teacher, by, version)
+
+
+def assign_cadre(case, cadre, by, version=None):
+    """Assign the case's village cadre (包村干部): an active cadre of a village in the case's township."""
+    village = cadre.area
+    if (cadre.role != Role.VILLAGE_CADRE or not cadre.is_active or village is None
+            or village.township_id != case.township_id):
+        raise CaseError(_l("Choose an active village cadre of the case's township."), "user_id")
+    return _assign(case, "cadre", cadre, by, version)
+
+
+def add_plan_item(case, data, by):
+    """Add one measure to the plan (一人一案), with who is responsible for it."""
+    item = PlanItem(case_id=case.id, measure=data["measure"].strip(), responsible=data["responsible"].strip(),
+                    target_date=data.get("target_date"), created_dt=clock.now(), created_by_id=by.id)
+    db.session.add(item)
+    db.session.flush()
+    audit.record("create", "plan measure added", module="cases", actor=by, target=item, case=case,
+                 data={"after": {"measure": item.measure, "responsible": item.responsible,
+                                 "target_date": item.target_date}})
+    return item
+
+
+def reveal_sensitive(case, user):
+    """Record that ``user`` saw the child's full ID number and the guardians' phone numbers."""
+    audit.record("view_sensitive", "full ID number and guardian phones viewed", module="cases", actor=user,
+                 target=case, case=case)
+
+
+def user_by_id(user_id):
+    return db.session.get(User, user_id) if user_id else None

@@ -1,0 +1,342 @@
+"""Demo children and their cases, as rows for bulk insertion."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from caseworks.core import idnumber
+from caseworks.core.choices import DisabilityType, DropoutReason, SchoolKind, SpecialGroup
+from caseworks.demo import names
+from caseworks.demo.places import SCHOOL_GRADES
+
+#: (kind, stage) and how many cases in a hundred are like that
+CASE_MIX = (
+    (("suspected", "verification"), 9),
+    (("suspected", "closed"), 3),
+    (("at_risk", "support"), 16),
+    (("dropped_out", "school_persuasion"), 14),
+    (("dropped_out", "township_persuasion"), 9),
+    (("dropped_out", "administrative"), 5),
+    (("dropped_out", "judicial"), 2),
+    (("dropped_out", "returned"), 7),
+    (("dropped_out", "pending_review"), 4),
+    (("dropped_out", "closed"), 20),
+    (("never_enrolled", "school_persuasion"), 3),
+    (("never_enrolled", "township_persuasion"), 2),
+    (("never_enrolled", "administrative"), 1),
+    (("never_enrolled", "judicial"), 0.5),
+    (("never_enrolled", "returned"), 1.5),
+    (("never_enrolled", "pending_review"), 0.5),
+    (("never_enrolled", "closed"), 2.5),
+)
+#: the demo school's own cases, assigned to teacher1 and cadre1: every stage and kind
+DEMO_MIX = (
+    ("suspected", "verification"), ("at_risk", "support"), ("dropped_out", "school_persuasion"),
+    ("dropped_out", "township_persuasion"), ("dropped_out", "administrative"), ("dropped_out", "judicial"),
+    ("dropped_out", "returned"), ("dropped_out", "pending_review"), ("dropped_out", "closed"),
+    ("suspected", "closed"), ("at_risk", "support"), ("dropped_out", "school_persuasion"),
+) * 2 + (("never_enrolled", "school_persuasion"), ("never_enrolled", "township_persuasion"))
+
+FIRST_STAGES = ("verification", "support", "school_persuasion")
+LADDER = ("school_persuasion", "township_persuasion", "administrative", "judicial")
+#: days the case has been open at least / at most, by stage
+OPEN_SPAN = {
+    "verification": (0, 20), "support": (0, 150), "school_persuasion": (3, 90),
+    "township_persuasion": (30, 200), "administrative": (60, 300), "judicial": (120, 500),
+    "returned": (40, 400), "pending_review": (45, 450), "closed": (60, 700),
+}
+GROUP_ODDS = (
+    (SpecialGroup.LEFT_BEHIND, 0.32), (SpecialGroup.POVERTY, 0.22), (SpecialGroup.SINGLE_PARENT, 0.08),
+    (SpecialGroup.LEARNING_DIFFICULTY, 0.15), (SpecialGroup.MIGRANT, 0.05), (SpecialGroup.DISABLED, 0.04),
+    (SpecialGroup.ORPHAN, 0.015), (SpecialGroup.UNSUPPORTED, 0.02), (SpecialGroup.LEGAL_CASE, 0.01),
+)
+REASON_WEIGHTS = {
+    "study_aversion": 30, "learning_difficulty": 20, "poverty": 10, "working_away": 12, "early_marriage": 3,
+    "illness": 5, "family_change": 8, "study_useless": 6, "religion": 1, "other": 5,
+}
+CLOSED_OUTCOMES = (("returned_to_school", 78), ("vocational_school", 8), ("transferred_out", 7),
+                   ("health_deferral", 4), ("aged_out", 3))
+DISMISSED_REASONS = ("已转学至外县就读，学籍已转出", "因病住院请假，已提供病历", "随父母外出，已在务工地学校就读",
+                     "系学籍信息错误，本人在校正常上课")
+assert {s.value for s in DropoutReason} == set(REASON_WEIGHTS)
+
+
+class CaseBuilder:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.rng = ctx.rng
+        self.today = ctx.today
+        self.children, self.guardians, self.groups = [], [], []
+        self.cases, self.reasons, self.plan_items, self.assignments = [], [], [], []
+        self.audit = []
+        self._mix = [m for m, _ in CASE_MIX]
+        self._mix_weights = [w for _, w in CASE_MIX]
+
+    def county_cases(self, places, count):
+        """``count`` cases spread over the county; in the demo county the first ones belong
+        to the demo school, village, teacher and cadre."""
+        used_ids = set()
+        demo = places.demo
+        for n in range(count):
+            if demo and n < len(DEMO_MIX):
+                kind, stage = DEMO_MIX[n]
+                self._case(places, kind, stage, used_ids, village=demo["village"], demo=demo)
+            else:
+                kind, stage = self.rng.choices(self._mix, self._mix_weights)[0]
+                self._case(places, kind, stage, used_ids)
+
+    # --- one child, one case ------------------------------------------------------------------
+
+    def _age(self, kind, demo):
+        rng = self.rng
+        if kind == "never_enrolled":
+            return rng.choice((6, 6, 6, 7, 7, 8, 9, 11))
+        if demo:
+            return rng.randint(7, 12)
+        if kind == "at_risk":
+            return rng.randint(8, 15)
+        return rng.choice((9, 10, 11, 12, 12, 13, 13, 14, 14, 14, 15, 15, 15, 16))
+
+    def _birth(self, age):
+        # born between age+1 years ago (exclusive) and age years ago: ``age`` on today's date
+        latest = _years_before(self.today, age)
+        earliest = _years_before(self.today, age + 1) + timedelta(days=1)
+        return earliest + timedelta(days=self.rng.randrange((latest - earliest).days + 1))
+
+    def _id_number(self, region, birth, gender, used):
+        while True:
+            seq = self.rng.randrange(1, 500) * 2 + (1 if gender == "male" else 0)
+            if seq > 999:
+                continue
+            number = idnumber.make(region, birth, seq)
+            if number not in used:
+                used.add(number)
+                return number
+
+    def _groups(self):
+        found = [g for g, odds in GROUP_ODDS if self.rng.random() < odds]
+        if SpecialGroup.ORPHAN in found and SpecialGroup.UNSUPPORTED in found:
+            found.remove(SpecialGroup.UNSUPPORTED)
+        return found
+
+    def _school_for(self, places, village, grade, groups, disability):
+        rng = self.rng
+        if disability in (DisabilityType.INTELLECTUAL, DisabilityType.MULTIPLE) and rng.random() < 0.4:
+            return places.special_school
+        township_id = village["township_id"]
+        if rng.random() < 0.12:  # boarding at a school in another township
+            township_id = rng.choice(places.townships)["id"]
+        options = [s for s in places.schools_of[township_id]
+                   if s["kind"] != SchoolKind.SPECIAL and grade in SCHOOL_GRADES[SchoolKind(s["kind"])]]
+        return rng.choice(options)
+
+    def _case(self, places, kind, stage, used_ids, *, village=None, demo=None):
+        rng, ctx = self.rng, self.ctx
+        village = village or rng.choice(places.villages)
+        gender = rng.choice(("male", "female"))
+        age = self._age(kind, demo)
+        birth = self._birth(age)
+        region = places.county["code"][:6]
+        id_number = self._id_number(region, birth, gender, used_ids)
+        groups = self._groups()
+        disability = rng.choice(list(DisabilityType)) if SpecialGroup.DISABLED in groups else None
+        surname = rng.choice(names.SURNAMES)
+        child_id = ctx.take_id("child")
+        enrolled = kind != "never_enrolled"
+        self.children.append({
+            "id": child_id,
+            "name": names.child_name(rng, gender, surname),
+            "gender": gender,
+            "birth_date": birth,
+            "id_number": id_number,
+            "student_no": "G" + id_number if enrolled else None,
+            "household_village_id": village["id"],
+            "address": names.address(rng, village["name"]),
+            "disability_type": disability.value if disability else None,
+            "created_dt": ctx.now,
+        })
+        self.groups.extend({"child_id": child_id, "group": g.value} for g in groups)
+        self._guardians(child_id, surname, groups)
+
+        # where the case belongs and who holds it
+        grade_no = min(9, max(1, age - 5))
+        if demo and kind != "never_enrolled":
+            school = demo["school"]
+        elif enrolled:
+            school = self._school_for(places, village, grade_no, groups, disability)
+        else:
+            school = None
+        if demo:
+            teacher, cadre, opener = demo["teacher"], demo["cadre"], demo["principal"]
+        else:
+            home_school = school or places.schools_of[village["township_id"]][0]
+            teacher = rng.choice(places.teachers_of[home_school["id"]])
+            cadre = places.cadre_of[village["id"]]
+            opener = places.admin_of[school["id"]] if school else places.official_of[village["township_id"]]
+            if stage in FIRST_STAGES and rng.random() < 0.25:
+                gap = rng.random()
+                teacher = None if gap < 0.6 else teacher
+                cadre = None if gap >= 0.4 else cadre
+
+        # dates
+        low, high = OPEN_SPAN[stage]
+        opened = self.today - timedelta(days=rng.randint(low, high))
+        open_days = (self.today - opened).days
+        if stage in FIRST_STAGES:
+            entered = opened
+        elif stage in ("returned", "pending_review"):
+            back = rng.randint(0, 29) if stage == "returned" else rng.randint(0, 12)
+            entered = max(opened, self.today - timedelta(days=back))
+        elif stage == "closed":
+            entered = opened + timedelta(days=rng.randint(min(open_days, 5 if kind == "suspected" else 40), open_days))
+        else:
+            entered = opened + timedelta(days=rng.randint(min(open_days, 14), open_days))
+        dropout = None
+        if kind in ("dropped_out", "suspected"):
+            start = opened - timedelta(days=rng.randint(3, 60))
+            dropout = start.replace(day=1)
+        if stage == "closed":
+            last_contact = entered
+        elif rng.random() < 0.06:
+            last_contact = None
+        elif rng.random() < 0.15:
+            last_contact = self.today - timedelta(days=rng.randint(31, 90))
+            last_contact = max(last_contact, opened)
+        else:
+            last_contact = max(opened, self.today - timedelta(days=rng.randint(0, 28)))
+
+        reasons = self._reasons(kind, groups)
+        outcome, dismissed = None, None
+        if stage == "closed":
+            if kind == "suspected":
+                outcome, dismissed = "dismissed", rng.choice(DISMISSED_REASONS)
+            elif disability is not None and rng.random() < 0.6:
+                outcome = rng.choice(("home_schooling", "special_school"))
+            else:
+                outcome = rng.choices([o for o, _ in CLOSED_OUTCOMES], [w for _, w in CLOSED_OUTCOMES])[0]
+        resume = rng.choice(LADDER) if stage in ("returned", "pending_review") else None
+        relapses = 1 if kind != "suspected" and stage not in FIRST_STAGES and rng.random() < 0.04 else 0
+
+        case_id = ctx.take_id("case_file")
+        self.cases.append({
+            "id": case_id,
+            "child_id": child_id,
+            "kind": kind,
+            "stage": stage,
+            "opened_date": opened,
+            "opened_by_id": opener["id"],
+            "dropout_date": dropout,
+            "situation": names.situation(rng, kind, stage, reasons, dropout),
+            "school_id": school["id"] if school else None,
+            "grade": names.GRADES[grade_no - 1] if school else None,
+            "class_name": f"{rng.randint(1, 6)}班" if school else None,
+            "village_id": village["id"],
+            "township_id": village["township_id"],
+            "county_id": village["county_id"],
+            "school_township_id": school["township_id"] if school else None,
+            "teacher_id": teacher["id"] if teacher else None,
+            "cadre_id": cadre["id"] if cadre else None,
+            "plan_summary": names.plan_summary(rng, kind, reasons),
+            "stage_entered_date": entered,
+            "resume_stage": resume,
+            "relapse_count": relapses,
+            "last_contact_date": last_contact,
+            "is_stale": False,
+            "dismissed_reason": dismissed,
+            "closed_outcome": outcome,
+            "closed_date": entered if stage == "closed" else None,
+            "version": 1,
+        })
+        self.reasons.extend({"case_id": case_id, "reason": r} for r in reasons)
+        opened_dt = datetime.combine(opened, time(9, 0), tzinfo=UTC)
+        for reason in reasons:
+            measure, role_name = names.REASON_MEASURES[reason]
+            if role_name in ("班主任", "包保教师"):
+                person = teacher
+            elif role_name.startswith("乡镇"):
+                person = places.official_of[village["township_id"]]
+            else:
+                person = None
+            responsible = f"{role_name} {person['full_name']}" if person else role_name
+            self.plan_items.append({
+                "case_id": case_id,
+                "measure": measure,
+                "responsible": responsible,
+                "target_date": opened + timedelta(days=rng.choice((14, 30, 30, 45, 60))),
+                "created_dt": opened_dt,
+                "created_by_id": opener["id"],
+            })
+        for line, user in (("teacher", teacher), ("cadre", cadre)):
+            if user is not None:
+                self.assignments.append({
+                    "case_id": case_id, "line": line, "user_id": user["id"], "assigned_by_id": opener["id"],
+                    "assigned_dt": opened_dt, "ended_dt": None,
+                })
+        self.audit.append({
+            "kind": "create",
+            "module": "cases",
+            "summary": "case opened (demo data)",
+            "user_id": opener["id"],
+            "actor_name": opener["username"],
+            "target_type": "Case",
+            "target_id": case_id,
+            "case_id": case_id,
+            "data": {"kind": kind, "stage": stage, "demo": True},
+        })
+
+    def _reasons(self, kind, groups):
+        rng = self.rng
+        weights = dict(REASON_WEIGHTS)
+        if SpecialGroup.POVERTY in groups:
+            weights["poverty"] += 25
+        if SpecialGroup.LEARNING_DIFFICULTY in groups:
+            weights["learning_difficulty"] += 30
+        if SpecialGroup.DISABLED in groups:
+            weights["illness"] += 40
+        if kind == "never_enrolled":
+            weights["working_away"] = 0
+            weights["early_marriage"] = 0
+        count = rng.choice((1, 1, 2, 2, 3))
+        picked = []
+        keys = list(weights)
+        while len(picked) < count:
+            reason = rng.choices(keys, [weights[k] for k in keys])[0]
+            if reason not in picked:
+                picked.append(reason)
+        return picked
+
+    def _guardians(self, child_id, surname, groups):
+        rng = self.rng
+        left_behind = SpecialGroup.LEFT_BEHIND in groups
+        rows = []
+        if SpecialGroup.ORPHAN in groups or SpecialGroup.UNSUPPORTED in groups:
+            rows.append(("grandparent" if rng.random() < 0.7 else "relative", surname if rng.random() < 0.6 else None, False))
+        elif SpecialGroup.SINGLE_PARENT in groups:
+            relation = rng.choice(("father", "mother"))
+            rows.append((relation, surname if relation == "father" else None, left_behind))
+            if left_behind:
+                rows.append(("grandparent", surname, False))
+        else:
+            rows.append(("father", surname, left_behind))
+            if left_behind:
+                rows.append(("grandparent", surname, False))
+            elif rng.random() < 0.6:
+                rows.append(("mother", None, rng.random() < 0.2))
+        for position, (relation, family_name, away) in enumerate(rows[:2]):
+            if relation == "grandparent":
+                gender = rng.choice(("male", "female"))
+            else:
+                gender = "female" if relation == "mother" else rng.choice(("male", "female")) if relation == "relative" else "male"
+            self.guardians.append({
+                "child_id": child_id,
+                "position": position,
+                "name": names.adult_name(rng, gender, family_name if gender == "male" else None),
+                "relation": relation,
+                "phone": names.mobile(rng),
+                "is_working_away": away,
+            })
+
+
+def _years_before(day, years):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return date(day.year - years, 2, 28)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("ladder", __name__)
+
+from caseworks.ladder import timeline, views  # noqa: E402,F401
