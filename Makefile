@@ -38,9 +38,14 @@ test: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check caseworks tests bench config.py wsgi.py
 
-# Debian's Chromium and CJK fonts for the browser tests (root, Debian).
+# Debian's Chromium and CJK fonts for the browser tests (root, Debian). The package lists are
+# refreshed first: a fresh machine (or container) has none, and install would not find chromium.
 browser-deps:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  echo "chromium and fonts-noto-cjk are installed"; \
+	else \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
 
 bench: install
 	$(PY) -m bench.run

@@ -25,7 +25,7 @@ def set_now(value: datetime | None) -> None:
     global _frozen
     if value is not None and value.tzinfo is None:
         raise ValueError("the clock takes aware datetimes only")
-    _frozen = value
+    _frozen = value.astimezone(timezone.utc) if value is not None else None
 
 
 def advance(**kwargs) -> datetime:

@@ -1,11 +1,12 @@
 """Resident ID numbers (居民身份证号, GB 11643-1999)."""
 
 import re
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class InvalidIDNumber(ValueError):
@@ -13,7 +14,8 @@ class InvalidIDNumber(ValueError):
 
 
 def normalise(value: str) -> str:
-    return (value or "").strip().upper().replace(" ", "")
+    """Upper case, no spaces, and full-width characters typed with a Chinese IME made ASCII."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper().replace(" ", "")
 
 
 def check_char(first17: str) -> str:

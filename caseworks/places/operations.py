@@ -128,16 +128,16 @@ def deactivate_area(area):
         raise PlaceError(_l("%(name)s is already deactivated.", name=area.name))
     users = queries.active_users_at(area)
     if users:
-        raise PlaceError(_l("%(name)s still has %(count)s active users; deactivate them or move them elsewhere first.",
+        raise PlaceError(_l("%(name)s still has active users (%(count)s); deactivate them or move them elsewhere first.",
                             name=area.name, count=users))
     children = queries.active_children_count(area)
     if children:
-        raise PlaceError(_l("%(name)s still has %(count)s active areas under it; deactivate them first.",
+        raise PlaceError(_l("%(name)s still has active areas under it (%(count)s); deactivate them first.",
                             name=area.name, count=children))
     if area.level_enum == AreaLevel.TOWNSHIP:
         schools = queries.active_schools_count(area)
         if schools:
-            raise PlaceError(_l("%(name)s still has %(count)s active schools; deactivate them first.",
+            raise PlaceError(_l("%(name)s still has active schools (%(count)s); deactivate them first.",
                                 name=area.name, count=schools))
     before = _area_snapshot(area)
     area.is_active = False
@@ -212,7 +212,7 @@ def deactivate_school(school):
         raise PlaceError(_l("%(name)s is already deactivated.", name=school.name))
     users = queries.active_users_at(school)
     if users:
-        raise PlaceError(_l("%(name)s still has %(count)s active users; deactivate them or move them elsewhere first.",
+        raise PlaceError(_l("%(name)s still has active users (%(count)s); deactivate them or move them elsewhere first.",
                             name=school.name, count=users))
     before = _school_snapshot(school)
     school.is_active = False

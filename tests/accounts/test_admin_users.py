@@ -39,12 +39,11 @@ def _user(username):
 
 
 def test_anonymous_goes_to_login(client, users):
-    for url in GET_URLS + POST_URLS:
-        method = client.post if url in POST_URLS else client.get
-        for method in (client.get, client.post) if url in GET_URLS and url in POST_URLS else (method,):
-            response = method(_url(url, users))
-            assert response.status_code == 302, url
-            assert response.headers["Location"].startswith("/login"), url
+    requests = [(client.get, url) for url in GET_URLS] + [(client.post, url) for url in POST_URLS]
+    for method, url in requests:
+        response = method(_url(url, users))
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/login"), url
 
 
 @pytest.mark.parametrize("role", NON_ADMIN_ROLES)

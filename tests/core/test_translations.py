@@ -22,7 +22,7 @@ def _source_messages():
 
 
 def test_every_text_has_a_chinese_translation():
-    with open(ROOT / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po", encoding="utf-8") as f:
+    with open(ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po", encoding="utf-8") as f:
         catalog = read_po(f)
     missing = []
     for msgid, where in sorted(_source_messages().items()):

@@ -1,8 +1,8 @@
 """case register
 
-Revision ID: b52293475710
+Revision ID: 29f63227f9cc
 Revises: 
-Create Date: 2026-11-22 09:03:11.108041
+Create Date: 2026-11-22 17:54:10.772328
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b52293475710'
+revision = '29f63227f9cc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -257,6 +257,27 @@ def upgrade():
     sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_case_reason_case_id_case_file'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('case_id', 'reason', name=op.f('pk_case_reason'))
     )
+    op.create_table('inbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('emailed_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_inbox_message_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_inbox_message_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_message')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_inbox_message_dedupe_key'))
+    )
+    with op.batch_alter_table('inbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbox_message_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_inbox_message_unread', ['user_id'], unique=False, sqlite_where=sa.text('read_dt IS NULL'), postgresql_where=sa.text('read_dt IS NULL'))
+        batch_op.create_index(batch_op.f('ix_inbox_message_user_id'), ['user_id'], unique=False)
+
     op.create_table('plan_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -271,6 +292,23 @@ def upgrade():
     )
     with op.batch_alter_table('plan_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_item_case_id'), ['case_id'], unique=False)
+
+    op.create_table('stage_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('transition', sa.String(length=32), nullable=False),
+    sa.Column('from_stage', sa.String(length=24), nullable=False),
+    sa.Column('to_stage', sa.String(length=24), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('changed_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_stage_change_actor_id_user_account')),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_stage_change_case_id_case_file'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_change'))
+    )
+    with op.batch_alter_table('stage_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stage_change_case_id'), ['case_id'], unique=False)
 
     op.create_table('visit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -339,10 +377,20 @@ def downgrade():
         batch_op.drop_index('ix_visit_assignee_due')
 
     op.drop_table('visit')
+    with op.batch_alter_table('stage_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stage_change_case_id'))
+
+    op.drop_table('stage_change')
     with op.batch_alter_table('plan_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_item_case_id'))
 
     op.drop_table('plan_item')
+    with op.batch_alter_table('inbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbox_message_user_id'))
+        batch_op.drop_index('ix_inbox_message_unread', sqlite_where=sa.text('read_dt IS NULL'), postgresql_where=sa.text('read_dt IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_inbox_message_case_id'))
+
+    op.drop_table('inbox_message')
     op.drop_table('case_reason')
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignment_case_id'))
