@@ -6,5 +6,5 @@ from caseworks.core.audit import AuditEntry, AuditHead  # noqa: F401
 from caseworks.core.policy import PolicyProfile  # noqa: F401
 from caseworks.ladder.models import StageChange  # noqa: F401
 from caseworks.places.models import Area, School  # noqa: F401
-from caseworks.visits.models import Visit, VisitPhoto  # noqa: F401
+from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto  # noqa: F401
 from caseworks.inbox.models import Message  # noqa: F401

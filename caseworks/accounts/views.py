@@ -120,8 +120,10 @@ def list_users():
     stmt = queries.filtered_users(queries.root_of(current_user), q=q, role=role, status=status)
     page = request.args.get("page", 1, type=int)
     pagination = db.paginate(stmt, page=page, per_page=USERS_PER_PAGE, error_out=False)
+    ancestors = place_queries.preload_ancestors([user.area for user in pagination.items])
     filters = {k: v for k, v in (("q", q), ("role", role), ("status", status)) if v}
-    return render_template("accounts/users.html", form=form, pagination=pagination, filters=filters)
+    return render_template("accounts/users.html", form=form, pagination=pagination, filters=filters,
+                           ancestors=ancestors)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

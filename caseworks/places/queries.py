@@ -122,3 +122,13 @@ def active_users_at(place):
     return db.session.scalar(
         select(func.count()).select_from(User).where(column == place.id, User.is_active.is_(True))
     )
+
+
+def preload_ancestors(areas):
+    """Load every ancestor of ``areas`` in one query, so that walking ``parent`` (full names)
+    finds them in the session instead of querying once per level. The session holds objects
+    weakly: keep the returned list while the page renders."""
+    ids = {int(part) for area in areas if area is not None for part in area.path.split(".") if part}
+    if not ids:
+        return []
+    return db.session.scalars(select(Area).where(Area.id.in_(ids))).all()

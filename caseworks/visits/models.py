@@ -6,10 +6,11 @@ from typing import Any, Optional
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
 from caseworks.core import clock
 from caseworks.core.choices import LabelledChoice
 from caseworks.extensions import db
-from flask_babel import lazy_gettext as _l
 
 
 class VisitMethod(LabelledChoice):
@@ -45,6 +46,62 @@ class VisitOutcome(LabelledChoice):
             "not_at_home": _l("Not at home"),
             "moved_away": _l("Moved away"),
             "in_school": _l("Attending school"),
+        }
+
+
+class Attitude(LabelledChoice):
+    """The guardian's attitude to the child's return."""
+
+    SUPPORTIVE = "supportive"
+    HESITANT = "hesitant"
+    OPPOSED = "opposed"
+
+    @classmethod
+    def _labels(cls):
+        return {"supportive": _l("Supports the return"), "hesitant": _l("Hesitant"), "opposed": _l("Opposed")}
+
+
+class Willingness(LabelledChoice):
+    """The child's own willingness to return."""
+
+    WILLING = "willing"
+    HESITANT = "hesitant"
+    UNWILLING = "unwilling"
+
+    @classmethod
+    def _labels(cls):
+        return {"willing": _l("Willing"), "hesitant": _l("Undecided"), "unwilling": _l("Unwilling")}
+
+
+class Visitor(LabelledChoice):
+    """Who went on a visit, by their part in the case."""
+
+    TEACHER = "teacher"
+    CADRE = "cadre"
+    SCHOOL_LEADER = "school_leader"
+    TOWNSHIP_STAFF = "township_staff"
+
+    @classmethod
+    def _labels(cls):
+        return {"teacher": _l("Teacher"), "cadre": _l("Village cadre"), "school_leader": _l("School leader"),
+                "township_staff": _l("Township staff")}
+
+
+class SupportKind(LabelledChoice):
+    FINANCIAL_AID = "financial_aid"
+    TUTORING = "tutoring"
+    COUNSELLING = "counselling"
+    BOARDING_TRANSPORT = "boarding_transport"
+    REFERRAL = "referral"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "financial_aid": _l("Financial aid (资助, 两免一补)"),
+            "tutoring": _l("Tutoring"),
+            "counselling": _l("Psychological counselling"),
+            "boarding_transport": _l("Boarding or transport"),
+            "referral": _l("Referral to another department"),
         }
 
 
@@ -144,3 +201,23 @@ class VisitPhoto(db.Model):
     #: stored in the database so that stateless web workers share it
     data: Mapped[bytes]
     uploaded_dt: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class SupportMeasure(db.Model):
+    """Support given alongside persuasion at any stage (资助, 辅导, 心理疏导, 寄宿交通, 转介)."""
+
+    __tablename__ = "support_measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    #: for a referral: the department it went to (民政, 残联, 公安, 人社...)
+    department: Mapped[str] = mapped_column(String(100), default="")
+    responsible: Mapped[str] = mapped_column(String(100))
+    start_date: Mapped[date]
+    end_date: Mapped[Optional[date]]
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_dt: Mapped[datetime] = mapped_column(default=clock.now)
+
+    created_by = relationship("User")

@@ -1,8 +1,8 @@
 """case register
 
-Revision ID: 29f63227f9cc
+Revision ID: f7cb4c4f594c
 Revises: 
-Create Date: 2026-11-22 17:54:10.772328
+Create Date: 2026-11-22 17:55:11.579464
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '29f63227f9cc'
+revision = 'f7cb4c4f594c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -310,6 +310,24 @@ def upgrade():
     with op.batch_alter_table('stage_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stage_change_case_id'), ['case_id'], unique=False)
 
+    op.create_table('support_measure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('department', sa.String(length=100), nullable=False),
+    sa.Column('responsible', sa.String(length=100), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_support_measure_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_support_measure_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_support_measure'))
+    )
+    with op.batch_alter_table('support_measure', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_measure_case_id'), ['case_id'], unique=False)
+
     op.create_table('visit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -377,6 +395,10 @@ def downgrade():
         batch_op.drop_index('ix_visit_assignee_due')
 
     op.drop_table('visit')
+    with op.batch_alter_table('support_measure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_measure_case_id'))
+
+    op.drop_table('support_measure')
     with op.batch_alter_table('stage_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stage_change_case_id'))
 

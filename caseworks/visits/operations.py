@@ -1,0 +1,169 @@
+"""Every change to visits, contacts and support measures. Each function checks its rule,
+changes the objects, flushes, writes the audit entry and never commits."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from caseworks.core import audit, clock
+from caseworks.core.policy import profile_for
+from caseworks.extensions import db
+from caseworks.visits import cadence
+from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto, VisitPurpose
+
+
+class VisitError(Exception):
+    """A rule refused the change; ``field`` names the form field it belongs to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+#: what a done visit records, as handed over by the form or the API
+VISIT_FIELDS = ("visit_date", "method", "visitors", "visitor_names", "met_with", "findings", "guardian_attitude",
+                "child_willingness", "outcome", "agreed_return_date", "next_step", "latitude", "longitude")
+
+
+def open_planned_visits(case):
+    """The case's planned visits not yet done or cancelled, earliest first."""
+    return db.session.scalars(
+        select(Visit).where(Visit.case_id == case.id, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None),
+                            Visit.due_date.is_not(None))
+        .order_by(Visit.due_date, Visit.id)
+    ).all()
+
+
+def _default_assignee(case):
+    return case.teacher_id or case.cadre_id
+
+
+def ensure_planned(case, profile=None):
+    """Keep exactly one regular planned visit ahead for an open case, due by the cadence rule;
+    cancel planned visits of a case that is no longer visited. Returns the planned visit (or
+    None). Idempotent: calling it twice changes nothing the second time."""
+    profile = profile or profile_for(case.county_id)
+    wanted = cadence.next_due(case, profile)
+    planned = [v for v in open_planned_visits(case) if v.purpose != VisitPurpose.COUNTY_LOOK]
+    now = clock.now()
+    if wanted is None:
+        for visit in planned:
+            visit.cancelled_dt = now
+        db.session.flush()
+        return None
+    due, purpose = wanted
+    keep, *extra = planned or [None]
+    for visit in extra:
+        visit.cancelled_dt = now
+    if keep is None:
+        keep = Visit(case_id=case.id, due_date=due, purpose=purpose, assignee_id=_default_assignee(case),
+                     planned_dt=now)
+        db.session.add(keep)
+    elif keep.purpose != VisitPurpose.MANUAL and (keep.purpose, keep.due_date) != (purpose, due):
+        # a contact was logged, or the case moved to a stage with another cadence: the plan
+        # follows (a visit planned by hand keeps its date)
+        keep.purpose = purpose
+        keep.due_date = due
+        keep.is_overdue = due < clock.today()
+    if keep.assignee_id is None:
+        keep.assignee_id = _default_assignee(case)
+    db.session.flush()
+    return keep
+
+
+def plan_visit(case, data, by):
+    """Plan a visit by hand (who should go, by when)."""
+    if data["due_date"] < clock.today():
+        raise VisitError(_l("A planned visit cannot be due in the past."), "due_date")
+    visit = Visit(case_id=case.id, due_date=data["due_date"], assignee_id=data["assignee_id"],
+                  purpose=VisitPurpose.MANUAL, planned_dt=clock.now())
+    db.session.add(visit)
+    db.session.flush()
+    audit.record("create", "visit planned", module="visits", actor=by, target=visit, case=case,
+                 data={"after": {"due_date": visit.due_date, "assignee_id": visit.assignee_id}})
+    return visit
+
+
+def find_by_client_uuid(client_uuid):
+    if not client_uuid:
+        return None
+    return db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid))
+
+
+def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
+    """Record a visit or contact as done: fills in ``planned`` if given, else logs an unplanned
+    contact. A submission whose ``client_uuid`` was already recorded returns that visit and
+    changes nothing (a retried sync never logs a visit twice). The visit may not be dated in the
+    future or before the case opened; the case's last contact moves on and its next visit is
+    planned by the cadence."""
+    existing = find_by_client_uuid(client_uuid)
+    if existing is not None:
+        if existing.case_id != case.id:
+            raise VisitError(_l("This submission was already recorded on another case."))
+        return existing
+    visit_date = data["visit_date"]
+    if visit_date > clock.today():
+        raise VisitError(_l("A visit that has been done cannot be dated in the future."), "visit_date")
+    if visit_date < case.opened_date:
+        raise VisitError(_l("The case was opened on %(date)s; a visit before that belongs to no case.",
+                            date=case.opened_date.isoformat()), "visit_date")
+    if not data.get("outcome"):
+        raise VisitError(_l("Choose the outcome of the visit."), "outcome")
+    if planned is not None and (planned.case_id != case.id or planned.done_dt or planned.cancelled_dt):
+        raise VisitError(_l("This planned visit was already logged or cancelled."))
+    visit = planned or Visit(case_id=case.id, purpose=VisitPurpose.MANUAL)
+    for name in VISIT_FIELDS:
+        setattr(visit, name, data.get(name) if data.get(name) not in ("", None) else _empty(name))
+    visit.client_uuid = client_uuid or None
+    visit.done_dt = clock.now()
+    visit.logged_by_id = by.id
+    visit.is_overdue = False
+    visit.stage_at_visit = case.stage
+    if planned is None:
+        db.session.add(visit)
+    db.session.flush()
+    for photo in photos:
+        db.session.add(VisitPhoto(visit_id=visit.id, filename=photo["filename"][:200],
+                                  content_type=photo["content_type"], data=photo["data"], uploaded_dt=clock.now()))
+    if case.last_contact_date is None or visit_date > case.last_contact_date:
+        case.last_contact_date = visit_date
+    case.is_stale = False
+    audit.record("create", f"visit logged: {visit.method} ({visit.outcome})", module="visits", actor=by,
+                 target=visit, case=case,
+                 data={"after": {name: getattr(visit, name) for name in ("visit_date", "method", "outcome",
+                                                                         "visitors", "agreed_return_date")},
+                       "planned_visit_id": planned.id if planned else None})
+    ensure_planned(case)
+    return visit
+
+
+def _empty(name):
+    return {"visitors": [], "visitor_names": "", "met_with": "", "findings": "", "next_step": ""}.get(name)
+
+
+def cancel_visit(visit, case, by, reason):
+    """Cancel a planned visit (with a reason); the cadence plans the next one."""
+    if visit.done_dt or visit.cancelled_dt:
+        raise VisitError(_l("This planned visit was already logged or cancelled."))
+    visit.cancelled_dt = clock.now()
+    visit.extra = {**(visit.extra or {}), "cancel_reason": reason}
+    db.session.flush()
+    audit.record("change", "planned visit cancelled", module="visits", actor=by, target=visit, case=case,
+                 data={"reason": reason})
+    ensure_planned(case)
+
+
+def add_support_measure(case, data, by):
+    """Record a support measure on the case, with dates and who is responsible."""
+    if data.get("end_date") and data["end_date"] < data["start_date"]:
+        raise VisitError(_l("The end date lies before the start date."), "end_date")
+    measure = SupportMeasure(case_id=case.id, kind=data["kind"], detail=data.get("detail") or "",
+                             department=data.get("department") or "", responsible=data["responsible"].strip(),
+                             start_date=data["start_date"], end_date=data.get("end_date"),
+                             created_by_id=by.id, created_dt=clock.now())
+    db.session.add(measure)
+    db.session.flush()
+    audit.record("create", f"support measure added: {measure.kind}", module="visits", actor=by, target=measure,
+                 case=case, data={"after": {"kind": measure.kind, "responsible": measure.responsible,
+                                            "start_date": measure.start_date, "end_date": measure.end_date}})
+    return measure
