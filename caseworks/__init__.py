@@ -52,8 +52,10 @@ def create_app(config_class=Config):
 
 
 def _select_locale():
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # CLI commands and scheduler jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
@@ -162,7 +164,8 @@ def _register_template_helpers(app):
     @app.template_filter("label")
     def label(value, choice_class):
         """The translated label of a stored choice: ``{{ g|label('SpecialGroup') }}``."""
-        return getattr(choices, choice_class).label_of(value) if value else ""
+        classes = {c.__name__: c for c in choices.LabelledChoice.__subclasses__()}
+        return classes[choice_class].label_of(value) if value else ""
 
     app.jinja_env.filters["mask_phone"] = idnumber.mask_phone
     app.jinja_env.filters["format_date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""

@@ -179,17 +179,24 @@ def verify(session=None, batch=5000) -> VerifyResult:
     expected_id = 1
     checked = 0
     cols = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
-    for entry in session.scalars(cols):
-        if entry.id != expected_id:
-            return VerifyResult(False, checked, entry.id, f"expected entry {expected_id} here; entries are missing or out of order")
-        if entry.prev_hash != expected_prev:
-            return VerifyResult(False, checked, entry.id, "its link to the previous entry is broken (an entry before it was removed, changed or reordered)")
-        if entry.compute_hash() != entry.hash:
-            return VerifyResult(False, checked, entry.id, "its content does not match its hash (it was edited)")
-        expected_prev = entry.hash
-        expected_id += 1
-        checked += 1
-        session.expunge(entry)
+    result = session.scalars(cols)
+    try:
+        for entry in result:
+            if entry.id != expected_id:
+                return VerifyResult(False, checked, entry.id,
+                                    f"expected entry {expected_id} here; entries are missing or out of order")
+            if entry.prev_hash != expected_prev:
+                return VerifyResult(False, checked, entry.id, "its link to the previous entry is broken "
+                                    "(an entry before it was removed, changed or reordered)")
+            if entry.compute_hash() != entry.hash:
+                return VerifyResult(False, checked, entry.id, "its content does not match its hash (it was edited)")
+            expected_prev = entry.hash
+            expected_id += 1
+            checked += 1
+            session.expunge(entry)
+    finally:
+        # stop the server-side cursor even when the walk ends early at a broken entry
+        result.close()
     head = session.get(AuditHead, 1)
     last_id = expected_id - 1
     if head is None:

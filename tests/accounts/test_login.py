@@ -1,7 +1,7 @@
 """Logging in and out: audit entries, throttling, session end and expiry, safe redirects."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from itsdangerous.timed import TimestampSigner
@@ -15,7 +15,7 @@ from tests.fixtures.users import PASSWORD
 
 WRONG = "Wrong username or password."
 THROTTLED = "Too many failed attempts. Try again in 15 minutes."
-T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def audit_entries(kind=None):
@@ -191,13 +191,13 @@ def test_deactivating_a_user_ends_their_session(client, users, login):
 
 def test_session_is_permanent_with_a_30_minute_lifetime(client, users, app):
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     response = post_login(client, "teacher_a", PASSWORD)
     header = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Expires=" in header
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.expires is not None
-    expires = cookie.expires if cookie.expires.tzinfo else cookie.expires.replace(tzinfo=timezone.utc)
+    expires = cookie.expires if cookie.expires.tzinfo else cookie.expires.replace(tzinfo=UTC)
     assert timedelta(minutes=29) < expires - before <= timedelta(minutes=31)
 
 

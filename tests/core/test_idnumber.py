@@ -88,17 +88,14 @@ def test_wrong_length_or_characters_is_a_format_error(value):
     assert str(excinfo.value) == "format"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="idnumber._PATTERN uses \\d, which matches any Unicode digit: a number typed with full-width "
-    "digits (Chinese IME) validates and is returned unconverted, so one child could be stored twice",
-)
 @pytest.mark.parametrize(
     "value",
     ["１１０１０５１９４９１２３１００２X", "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"],
     ids=["full-width", "arabic-indic"],
 )
 def test_non_ascii_digits_are_converted_or_refused(value):
+    """Full-width digits from a Chinese IME become ASCII (or are refused): never stored as typed,
+    which would let one child be registered twice."""
     try:
         number = idnumber.validate(value)
     except idnumber.InvalidIDNumber as exc:

@@ -1,0 +1,195 @@
+"""Visit pages: logging a visit (from a phone), planning and cancelling, support measures,
+"my visits" and the overdue overview."""
+
+import uuid
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from caseworks.cases.views import case_roles_only, load_case
+from caseworks.core import clock, permissions
+from caseworks.core.choices import Role, option
+from caseworks.core.nav import case_panel, nav_item
+from caseworks.extensions import db
+from caseworks.visits import operations, queries
+from caseworks.visits.blueprint import bp
+from caseworks.visits.forms import CancelVisitForm, LogVisitForm, PlanVisitForm, SupportForm
+from caseworks.visits.models import Visit, VisitPhoto
+
+nav_item("visits.my_visits", _l("My visits"), (Role.TEACHER, Role.VILLAGE_CADRE), order=5)
+nav_item("visits.overdue", _l("Overdue visits"),
+         (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER), order=30)
+
+#: who went, ticked in advance from the role of the person logging
+VISITOR_OF_ROLE = {Role.TEACHER: "teacher", Role.VILLAGE_CADRE: "cadre", Role.SCHOOL_ADMIN: "school_leader",
+                   Role.TOWNSHIP_OFFICIAL: "township_staff"}
+
+
+def _people_for(case):
+    """Who a visit may be planned for: the case's teacher and cadre."""
+    people = [u for u in (case.teacher, case.cadre) if u is not None]
+    if current_user.role in VISITOR_OF_ROLE and all(u.id != current_user.id for u in people):
+        people.append(current_user._get_current_object())
+    return people
+
+
+@case_panel("visits/_panel.html", order=20)
+def visits_panel(case, user):
+    planned, done = queries.visits_of(case)
+    may_log = permissions.may_log_visit(user, case)
+    plan_form = None
+    if may_log:
+        plan_form = PlanVisitForm()
+        plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in _people_for(case)]
+    return {"planned": planned, "done": done, "photos": queries.photos_of([v.id for v in done]),
+            "may_log": may_log, "plan_form": plan_form, "cancel_form": CancelVisitForm() if may_log else None,
+            "support": queries.support_of(case),
+            "support_form": SupportForm() if permissions.may_edit_case(user, case) else None}
+
+
+def _read_photos(files):
+    photos = []
+    for f in files or []:
+        if f and f.filename:
+            photos.append({"filename": f.filename, "content_type": f.mimetype or "image/jpeg", "data": f.read()})
+    return photos
+
+
+@bp.route("/cases/<int:case_id>/visits/new", methods=["GET", "POST"])
+@case_roles_only
+def log_visit(case_id):
+    case = load_case(case_id, permissions.may_log_visit)
+    planned = None
+    if request.args.get("planned"):
+        planned = db.session.get(Visit, request.args.get("planned", type=int) or 0)
+        if planned is None or planned.case_id != case.id:
+            abort(404)
+    form = LogVisitForm()
+    if request.method == "GET":
+        form.client_uuid.data = str(uuid.uuid4())
+        form.visit_date.data = clock.today()
+        if current_user.role in VISITOR_OF_ROLE:
+            form.visitors.data = [VISITOR_OF_ROLE[current_user.role]]
+        form.visitor_names.data = current_user.full_name
+    status = 200
+    if form.validate_on_submit():
+        client_uuid = form.client_uuid.data or None
+        already = operations.find_by_client_uuid(client_uuid)
+        if already is not None and already.case_id == case.id:
+            flash(_("This visit was already recorded."), "info")
+            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
+        try:
+            with db.session.begin_nested():
+                operations.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid,
+                                     photos=_read_photos(form.photos.data))
+        except operations.VisitError as error:
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                flash(error.message, "error")
+            status = 422
+        except IntegrityError:
+            # the same submission arriving twice at the same moment: the first one stands
+            flash(_("This visit was already recorded."), "info")
+            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
+        else:
+            flash(_("The visit is recorded."), "success")
+            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("visits/log.html", form=form, case=case, planned=planned), status
+
+
+@bp.route("/cases/<int:case_id>/visits/plan", methods=["POST"])
+@case_roles_only
+def plan_visit(case_id):
+    case = load_case(case_id, permissions.may_log_visit)
+    form = PlanVisitForm()
+    people = _people_for(case)
+    form.assignee_id.choices = [option(u.id, u.full_name) for u in people]
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                operations.plan_visit(case, form.data, current_user)
+        except operations.VisitError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The visit is planned."), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
+
+
+@bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
+@case_roles_only
+def cancel_visit(visit_id):
+    visit = queries.scoped_visit_or_none(visit_id, current_user)
+    if visit is None:
+        abort(404)
+    case = load_case(visit.case_id, permissions.may_log_visit)
+    form = CancelVisitForm()
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                operations.cancel_visit(visit, case, current_user, form.reason.data.strip())
+        except operations.VisitError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The planned visit is cancelled."), "success")
+    else:
+        flash(_("Give the reason for cancelling the visit."), "error")
+    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
+
+
+@bp.route("/cases/<int:case_id>/support", methods=["POST"])
+@case_roles_only
+def add_support(case_id):
+    case = load_case(case_id, permissions.may_edit_case)
+    form = SupportForm()
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                operations.add_support_measure(case, form.data, current_user)
+        except operations.VisitError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The support measure is recorded."), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="support"))
+
+
+@bp.route("/visits/photos/<int:photo_id>")
+@case_roles_only
+def photo(photo_id):
+    row = db.session.get(VisitPhoto, photo_id)
+    if row is None or queries.scoped_visit_or_none(row.visit_id, current_user) is None:
+        abort(404)
+    response = current_app.response_class(row.data, mimetype=row.content_type)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/visits/mine")
+@case_roles_only
+def my_visits():
+    return render_template("visits/mine.html", groups=queries.my_visits(current_user))
+
+
+@bp.route("/visits/overdue")
+@case_roles_only
+def overdue():
+    if current_user.role not in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER):
+        abort(403)
+    args = {k: request.args.get(k, type=int) for k in ("school", "village", "person")}
+    page = queries.overdue_page(current_user, request.args.get("page", 1, type=int), 25, **args)
+    return render_template("visits/overdue.html", counts=queries.overdue_counts(current_user), pagination=page,
+                           args={k: v for k, v in args.items() if v})
