@@ -30,8 +30,11 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("CASEWORKS_SECURE_COOKIES") == "1"
     REMEMBER_COOKIE_DURATION = timedelta(minutes=30)
 
-    #: failed logins for one username (or one address) inside LOGIN_THROTTLE_WINDOW that lock it
+    #: failed logins for one username inside LOGIN_THROTTLE_WINDOW that lock it
     LOGIN_THROTTLE_LIMIT = 5
+    #: failed logins from one address (any usernames) that lock the address; higher, because a
+    #: township office may reach us through one shared address
+    LOGIN_THROTTLE_ADDRESS_LIMIT = 20
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
 
     CASES_PER_PAGE = 25

@@ -7,7 +7,7 @@ commits (the request or command does).
 import re
 import secrets
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,17 +24,23 @@ class LoginThrottled(Exception):
     pass
 
 
-def recent_failures(username):
+def recent_failures(*, username=None, ip=None):
+    """Failed logins inside the throttle window, for one username or from one address."""
     window_start = clock.now() - current_app.config["LOGIN_THROTTLE_WINDOW"]
+    who = audit.AuditEntry.actor_name == username if username is not None else audit.AuditEntry.ip == ip
     return db.session.scalar(
         select(func.count())
         .select_from(audit.AuditEntry)
-        .where(
-            audit.AuditEntry.kind == "login_failed",
-            audit.AuditEntry.actor_name == username,
-            audit.AuditEntry.logged_dt >= window_start,
-        )
+        .where(audit.AuditEntry.kind == "login_failed", who, audit.AuditEntry.logged_dt >= window_start)
     )
+
+
+def is_throttled(username):
+    config = current_app.config
+    if recent_failures(username=username) >= config["LOGIN_THROTTLE_LIMIT"]:
+        return True
+    ip = request.remote_addr if has_request_context() else None
+    return ip is not None and recent_failures(ip=ip) >= config["LOGIN_THROTTLE_ADDRESS_LIMIT"]
 
 
 def authenticate(username, password):
@@ -44,7 +50,7 @@ def authenticate(username, password):
     password is refused until the window has passed. Each attempt writes an audit entry.
     """
     username = username.strip()
-    if recent_failures(username) >= current_app.config["LOGIN_THROTTLE_LIMIT"]:
+    if is_throttled(username):
         audit.record("login_failed", "login refused: too many failed attempts", module="accounts",
                      actor=None, actor_name=username, data={"reason": "throttled"})
         raise LoginThrottled()

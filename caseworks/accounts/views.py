@@ -1,5 +1,7 @@
 """Login and logout, and the administration of users."""
 
+from urllib.parse import urlsplit
+
 from functools import wraps
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -35,9 +37,14 @@ def load_user(user_id):
 
 
 def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    """A local path to go on to after logging in, or None. Control characters and backslashes
+    are refused outright: browsers drop or reinterpret them, turning "/\t/host" into "//host"."""
+    if not target or any(ord(c) < 32 or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

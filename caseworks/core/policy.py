@@ -121,3 +121,28 @@ def profiles_by_county(county_ids) -> dict:
     ids = set(county_ids)
     found = {p.county_id: p for p in db.session.scalars(select(PolicyProfile).where(PolicyProfile.county_id.in_(ids)))}
     return {cid: found.get(cid) or defaults(cid) for cid in ids}
+
+
+def update_profile(county, data, by):
+    """Save a county's policy profile (creating it from the defaults the first time); the
+    change is audited field by field. Placeholders in the notice texts must stay known ones."""
+    from caseworks.core import audit
+
+    profile = db.session.scalar(select(PolicyProfile).where(PolicyProfile.county_id == county.id))
+    if profile is None:
+        profile = defaults(county.id)
+        db.session.add(profile)
+    before = {name: getattr(profile, name) for name in PolicyProfile.EDITABLE}
+    for name in PolicyProfile.EDITABLE:
+        setattr(profile, name, data[name])
+    profile.updated_dt = clock.now()
+    db.session.flush()
+    diff = audit.changes(before, {name: getattr(profile, name) for name in PolicyProfile.EDITABLE})
+    if diff["after"]:
+        audit.record("change", f"policy profile of {county.name} changed", module="places", actor=by,
+                     target=profile, data=diff)
+    return profile
+
+
+#: placeholders a notice text may use, filled from the case when the notice is printed
+NOTICE_PLACEHOLDERS = ("guardian", "child", "birth", "id_number", "deadline_days", "school")

@@ -3,8 +3,8 @@ the parent's digits, what may be deactivated) live in the operations."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import IntegerField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from caseworks.core.choices import SchoolKind
 
@@ -28,3 +28,55 @@ class SchoolForm(FlaskForm):
         validators=[DataRequired(), Regexp(r"^\s*\d{10}\s*$", message=_l("The school identification code has 10 digits."))],
     )
     kind = SelectField(_l("Kind of school"), choices=SchoolKind.choices(), default=SchoolKind.PRIMARY.value)
+
+
+def _known_placeholders(form, field):
+    import string
+
+    from caseworks.core.policy import NOTICE_PLACEHOLDERS
+
+    try:
+        names = {name for _text, name, _spec, _conv in string.Formatter().parse(field.data or "") if name}
+    except ValueError:
+        raise ValidationError(_l("A brace { or } is unmatched.")) from None
+    unknown = names - set(NOTICE_PLACEHOLDERS)
+    if unknown:
+        raise ValidationError(_l("Unknown placeholder: %(names)s. Known: %(known)s.",
+                                 names=", ".join(sorted(unknown)), known=", ".join(NOTICE_PLACEHOLDERS)))
+
+
+def _days(label, low=1, high=365):
+    return IntegerField(label, validators=[InputRequired(), NumberRange(low, high)])
+
+
+class PolicyForm(FlaskForm):
+    """A county's policy profile (DOMAIN.md: every duration, threshold and document name is a
+    setting of the jurisdiction)."""
+
+    visit_interval_days = _days(_l("Days between visits of an open case (月家访)"))
+    ladder_visit_interval_days = _days(_l("Days between visits while on the persuasion ladder"))
+    monitoring_check_interval_days = _days(_l("Days between attendance checks during monitoring"))
+    county_look_interval_days = _days(_l("Days between county looks at orphans and unsupported children (每月一看)"))
+    stale_after_days = _days(_l("A case without contact for this many days is stale"))
+    min_persuasion_contacts = _days(_l("Persuasion contacts needed before leaving school persuasion"), 0, 50)
+    min_home_visits = _days(_l("Home visits among them"), 0, 50)
+    notice_deadline_days = _days(_l("Deadline of a notice, in days from serving (7–15)"), 1, 90)
+    monitoring_days = _days(_l("Monitoring period after a return, in days"))
+    max_days_school_persuasion = _days(_l("Longest stay in school persuasion, in days"))
+    max_days_township_persuasion = _days(_l("Longest stay in township persuasion, in days"))
+    max_days_administrative = _days(_l("Longest stay in the administrative procedure, in days"))
+    max_days_judicial = _days(_l("Longest stay in the judicial procedure, in days"), 1, 730)
+    notice_number_prefix = StringField(_l("Notice number prefix (e.g. 义劝通字)"), validators=[DataRequired(), Length(max=20)])
+    notice_issuer = StringField(_l("Issuing authority on notices"), validators=[Optional(), Length(max=100)])
+    urge_notice_title = StringField(_l("Title of the urging notice"), validators=[DataRequired(), Length(max=60)])
+    urge_notice_text = TextAreaField(_l("Text of the urging notice"),
+                                     validators=[DataRequired(), Length(max=4000), _known_placeholders])
+    order_notice_title = StringField(_l("Title of the order to correct"), validators=[DataRequired(), Length(max=60)])
+    order_notice_text = TextAreaField(_l("Text of the order to correct"),
+                                      validators=[DataRequired(), Length(max=4000), _known_placeholders])
+    spot_check_percent = _days(_l("Share of approved returns drawn for spot checks (%)"), 1, 100)
+
+    def validate_min_home_visits(self, field):
+        if (self.min_persuasion_contacts.data is not None and field.data is not None
+                and field.data > self.min_persuasion_contacts.data):
+            raise ValidationError(_l("Cannot exceed the persuasion contacts needed."))

@@ -11,7 +11,8 @@ from caseworks.core.choices import AreaLevel, Role, SchoolKind
 from caseworks.core.nav import nav_item
 from caseworks.places import operations, queries
 from caseworks.places.blueprint import bp
-from caseworks.places.forms import AreaForm, RenameAreaForm, SchoolForm
+from caseworks.core import policy
+from caseworks.places.forms import AreaForm, PolicyForm, RenameAreaForm, SchoolForm
 
 nav_item("places.index", _l("Places"), roles=[Role.ADMIN], order=81)
 
@@ -198,3 +199,22 @@ def reactivate_school(school_id):
     school = _school(school_id)
     return _place_action(school, operations.reactivate_school, _("%(name)s was reactivated.", name=school.name),
                          "places.show_school", school_id=school.id)
+
+
+@bp.route("/places/<int:area_id>/policy", methods=["GET", "POST"])
+@admin_required
+def edit_policy(area_id):
+    """The county's policy profile: visit cadence, ladder guards, notice names and texts."""
+    county = _area(area_id)
+    if county.level_enum != AreaLevel.COUNTY:
+        abort(404)
+    profile = policy.profile_for(county.id)
+    form = PolicyForm(obj=profile if request.method == "GET" else None)
+    if form.validate_on_submit():
+        policy.update_profile(county, {name: form[name].data for name in policy.PolicyProfile.EDITABLE},
+                              current_user._get_current_object())
+        flash(_("The policy profile of %(name)s was saved.", name=county.name), "success")
+        return redirect(url_for("places.show_area", area_id=county.id))
+    status = 422 if form.errors else 200
+    return render_template("places/policy.html", form=form, county=county, trail=queries.ancestors(county, _root()),
+                           placeholders=" ".join("{%s}" % name for name in policy.NOTICE_PLACEHOLDERS)), status
