@@ -4,7 +4,9 @@ from caseworks.accounts.models import User  # noqa: F401
 from caseworks.cases.models import Assignment, CaseReason, Case, Child, ChildGroup, Guardian, PlanItem  # noqa: F401
 from caseworks.core.audit import AuditEntry, AuditHead  # noqa: F401
 from caseworks.core.policy import PolicyProfile  # noqa: F401
-from caseworks.ladder.models import StageChange  # noqa: F401
+from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, NoticeCounter, StageChange, Transfer  # noqa: F401
 from caseworks.places.models import Area, School  # noqa: F401
 from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto  # noqa: F401
 from caseworks.inbox.models import Message  # noqa: F401
+from caseworks.scheduler.models import JobRun  # noqa: F401
+from caseworks.reports.models import StatsSnapshot  # noqa: F401

@@ -7,7 +7,10 @@ commits (the request or command does).
 import re
 import secrets
 
+from functools import cache
+
 from flask import current_app, has_request_context, request
+from werkzeug.security import check_password_hash, generate_password_hash
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +21,11 @@ from caseworks.core.choices import AreaLevel, Role
 from caseworks.extensions import db
 from caseworks.places import queries as place_queries
 from caseworks.places.models import Area, School
+
+
+@cache
+def _dummy_hash():
+    return generate_password_hash("not-a-password")
 
 
 class LoginThrottled(Exception):
@@ -55,6 +63,9 @@ def authenticate(username, password):
                      actor=None, actor_name=username, data={"reason": "throttled"})
         raise LoginThrottled()
     user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        # spend the time of a real check, so that the answer does not tell which usernames exist
+        check_password_hash(_dummy_hash(), password)
     if user is None or not user.is_active or not user.check_password(password):
         reason = "unknown user" if user is None else ("inactive" if not user.is_active else "wrong password")
         audit.record("login_failed", "failed login", module="accounts", actor=None, actor_name=username,

@@ -131,12 +131,23 @@ class Case(db.Model):
     dismissed_reason: Mapped[Optional[str]] = mapped_column(Text)
     closed_outcome: Mapped[Optional[str]] = mapped_column(String(24))
     closed_date: Mapped[Optional[date]]
+    #: an outcome that holds only for a time (a health deferral) is reviewed again on this date
+    closed_until: Mapped[Optional[date]]
+
+    # The latest return (复学): when, where, who at the school confirmed it, and monitoring
+    return_date: Mapped[Optional[date]]
+    return_school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("school.id"))
+    return_class: Mapped[Optional[str]] = mapped_column(String(32))
+    return_confirmed_by: Mapped[Optional[str]] = mapped_column(String(100))
+    #: the monitoring period after a return ends on this date (then the case goes to review)
+    monitoring_until: Mapped[Optional[date]]
 
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
 
     child: Mapped[Child] = relationship(lazy="joined", innerjoin=True)
-    school: Mapped[Optional[School]] = relationship()
+    school: Mapped[Optional[School]] = relationship(foreign_keys=[school_id])
+    return_school: Mapped[Optional[School]] = relationship(foreign_keys=[return_school_id])
     village: Mapped[Area] = relationship(foreign_keys=[village_id])
     township: Mapped[Area] = relationship(foreign_keys=[township_id])
     county: Mapped[Area] = relationship(foreign_keys=[county_id])

@@ -306,3 +306,42 @@ class ClosedOutcome(LabelledChoice):
             "recorded_in_error": _l("Recorded in error"),
             "dismissed": _l("Suspicion dismissed"),
         }
+
+
+class NoticeKind(LabelledChoice):
+    """The written notices of the administrative procedure; titles and texts come from the
+    county's policy profile."""
+
+    URGE = "urge"
+    ORDER = "order"
+
+    @classmethod
+    def _labels(cls):
+        return {"urge": _l("Notice urging return to school (督促复学通知书)"),
+                "order": _l("Order to correct within a time limit (责令限期改正通知书)")}
+
+
+class LegalStepKind(LabelledChoice):
+    JUDICIAL_ADVICE = "judicial_advice"
+    SUPPORT_PROSECUTION = "support_prosecution"
+    LAWSUIT = "lawsuit"
+    MEDIATION = "mediation"
+    JUDGMENT = "judgment"
+    ENFORCEMENT = "enforcement"
+    REPRIMAND = "reprimand"
+    GUIDANCE_ORDER = "guidance_order"
+    SUPERVISION_ORDER = "supervision_order"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "judicial_advice": _l("Judicial advice (司法建议)"),
+            "support_prosecution": _l("Procuratorate supports the suit (支持起诉)"),
+            "lawsuit": _l("Lawsuit filed (起诉)"),
+            "mediation": _l("Mediation (调解)"),
+            "judgment": _l("Judgment (判决)"),
+            "enforcement": _l("Enforcement (强制执行)"),
+            "reprimand": _l("Reprimand (训诫)"),
+            "guidance_order": _l("Family education guidance order (家庭教育指导令)"),
+            "supervision_order": _l("Guardianship supervision order (督促监护令)"),
+        }

@@ -1,5 +1,7 @@
 """Health check, home page and language switch."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -53,7 +55,15 @@ def set_language(code):
 
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.form.get("next") or url_for("core.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    return redirect(target)
+    return redirect(safe_local_path(request.form.get("next")) or url_for("core.index"))
+
+
+def safe_local_path(target):
+    """``target`` if it is a path on this site, else None. Control characters and backslashes
+    are refused outright: browsers drop or reinterpret them, turning "/\\t/host" into "//host"."""
+    if not target or any(ord(c) < 32 or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -3,9 +3,11 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 from caseworks.core import idnumber
-from caseworks.core.choices import DisabilityType, DropoutReason, SchoolKind, SpecialGroup
-from caseworks.demo import names
+from caseworks.core.choices import COUNTY_LOOK_GROUPS, DisabilityType, DropoutReason, SchoolKind, SpecialGroup, Stage
+from caseworks.core.policy import defaults as default_profile
+from caseworks.demo import history, names
 from caseworks.demo.places import SCHOOL_GRADES
+from caseworks.visits import cadence
 
 #: (kind, stage) and how many cases in a hundred are like that
 CASE_MIX = (
@@ -35,6 +37,7 @@ DEMO_MIX = (
     ("suspected", "closed"), ("at_risk", "support"), ("dropped_out", "school_persuasion"),
 ) * 2 + (("never_enrolled", "school_persuasion"), ("never_enrolled", "township_persuasion"))
 
+COUNTY_LOOK = {g.value for g in COUNTY_LOOK_GROUPS}
 FIRST_STAGES = ("verification", "support", "school_persuasion")
 LADDER = ("school_persuasion", "township_persuasion", "administrative", "judicial")
 #: days the case has been open at least / at most, by stage
@@ -57,6 +60,10 @@ CLOSED_OUTCOMES = (("returned_to_school", 78), ("vocational_school", 8), ("trans
 DISMISSED_REASONS = ("已转学至外县就读，学籍已转出", "因病住院请假，已提供病历", "随父母外出，已在务工地学校就读",
                      "系学籍信息错误，本人在校正常上课")
 assert {s.value for s in DropoutReason} == set(REASON_WEIGHTS)
+#: share of open cases (that could be) whose next planned visit is already overdue
+OVERDUE_ODDS = 0.16
+#: what "my visits" of teacher1 and cadre1 must show: one planned visit in each section
+DEMO_SLOTS = ("later", "overdue", "today", "week")
 
 
 class CaseBuilder:
@@ -66,7 +73,11 @@ class CaseBuilder:
         self.today = ctx.today
         self.children, self.guardians, self.groups = [], [], []
         self.cases, self.reasons, self.plan_items, self.assignments = [], [], [], []
+        self.stage_changes = []
         self.audit = []
+        #: per county: what the visit builder needs to know of each case (see caseworks.demo.visits)
+        self.county_plans = []
+        self.profile = default_profile()
         self._mix = [m for m, _ in CASE_MIX]
         self._mix_weights = [w for _, w in CASE_MIX]
 
@@ -75,10 +86,13 @@ class CaseBuilder:
         to the demo school, village, teacher and cadre."""
         used_ids = set()
         demo = places.demo
+        self.county_plans.append([])
+        slots = _demo_slots() if demo else []
         for n in range(count):
             if demo and n < len(DEMO_MIX):
                 kind, stage = DEMO_MIX[n]
-                self._case(places, kind, stage, used_ids, village=demo["village"], demo=demo)
+                slot = slots[n] if n < len(slots) else (None, None)
+                self._case(places, kind, stage, used_ids, village=demo["village"], demo=demo, slot=slot)
             else:
                 kind, stage = self.rng.choices(self._mix, self._mix_weights)[0]
                 self._case(places, kind, stage, used_ids)
@@ -128,7 +142,7 @@ class CaseBuilder:
                    if s["kind"] != SchoolKind.SPECIAL and grade in SCHOOL_GRADES[SchoolKind(s["kind"])]]
         return rng.choice(options)
 
-    def _case(self, places, kind, stage, used_ids, *, village=None, demo=None):
+    def _case(self, places, kind, stage, used_ids, *, village=None, demo=None, slot=(None, None)):
         rng, ctx = self.rng, self.ctx
         village = village or rng.choice(places.villages)
         gender = rng.choice(("male", "female"))
@@ -154,7 +168,7 @@ class CaseBuilder:
             "created_dt": ctx.now,
         })
         self.groups.extend({"child_id": child_id, "group": g.value} for g in groups)
-        self._guardians(child_id, surname, groups)
+        met = self._guardians(child_id, surname, groups)
 
         # where the case belongs and who holds it
         grade_no = min(9, max(1, age - 5))
@@ -185,23 +199,16 @@ class CaseBuilder:
         elif stage in ("returned", "pending_review"):
             back = rng.randint(0, 29) if stage == "returned" else rng.randint(0, 12)
             entered = max(opened, self.today - timedelta(days=back))
+        elif stage == "closed" and kind == "suspected":
+            entered = opened + timedelta(days=rng.randint(min(open_days, 5), min(open_days, 40)))
         elif stage == "closed":
-            entered = opened + timedelta(days=rng.randint(min(open_days, 5 if kind == "suspected" else 40), open_days))
+            entered = opened + timedelta(days=rng.randint(min(open_days, 40), open_days))
         else:
             entered = opened + timedelta(days=rng.randint(min(open_days, 14), open_days))
         dropout = None
         if kind in ("dropped_out", "suspected"):
             start = opened - timedelta(days=rng.randint(3, 60))
             dropout = start.replace(day=1)
-        if stage == "closed":
-            last_contact = entered
-        elif rng.random() < 0.06:
-            last_contact = None
-        elif rng.random() < 0.15:
-            last_contact = self.today - timedelta(days=rng.randint(31, 90))
-            last_contact = max(last_contact, opened)
-        else:
-            last_contact = max(opened, self.today - timedelta(days=rng.randint(0, 28)))
 
         reasons = self._reasons(kind, groups)
         outcome, dismissed = None, None
@@ -212,9 +219,23 @@ class CaseBuilder:
                 outcome = rng.choice(("home_schooling", "special_school"))
             else:
                 outcome = rng.choices([o for o, _ in CLOSED_OUTCOMES], [w for _, w in CLOSED_OUTCOMES])[0]
-        resume = rng.choice(LADDER) if stage in ("returned", "pending_review") else None
+        resume = rng.choices(LADDER, history.RESUME_WEIGHTS)[0] if stage in ("returned", "pending_review") else None
         relapses = 1 if kind != "suspected" and stage not in FIRST_STAGES and rng.random() < 0.04 else 0
 
+        # the stages it went through, and when its last contact was
+        path = history.path_to(rng, kind, stage, resume, outcome)
+        if len(path) > 1 and stage == "school_persuasion":  # confirmed or stopped attending first
+            entered = opened + timedelta(days=rng.randint(0, min(open_days, 10)))
+        slot_name, slot_assignee = slot
+        target = self._slot_contact(stage, slot_name) if slot_name else None
+        if target is not None and entered > target:
+            entered = target - timedelta(days=rng.randint(0, 3))
+            opened = entered if len(path) == 1 else min(opened, entered - timedelta(days=10 * (len(path) - 1)))
+        dates = history.entry_dates(rng, path, opened, entered)
+        last_contact = target if target is not None else self._last_contact(stage, path, dates)
+        is_stale = stage != "closed" and (
+            (self.today - (last_contact or opened)).days > 30
+        )
         case_id = ctx.take_id("case_file")
         self.cases.append({
             "id": case_id,
@@ -239,7 +260,7 @@ class CaseBuilder:
             "resume_stage": resume,
             "relapse_count": relapses,
             "last_contact_date": last_contact,
-            "is_stale": False,
+            "is_stale": is_stale,
             "dismissed_reason": dismissed,
             "closed_outcome": outcome,
             "closed_date": entered if stage == "closed" else None,
@@ -281,6 +302,49 @@ class CaseBuilder:
             "case_id": case_id,
             "data": {"kind": kind, "stage": stage, "demo": True},
         })
+        case = self.cases[-1]
+        people = {"teacher": teacher, "cadre": cadre,
+                  "principal": places.admin_of[school["id"]] if school else None,
+                  "official": places.official_of[village["township_id"]], "reviewer": places.reviewer}
+        self.stage_changes.extend(history.stage_changes(rng, case, path, dates, people, ctx.now, outcome))
+        self.county_plans[-1].append({
+            "case": case, "path": path, "dates": dates, "people": people, "met": met, "reasons": reasons,
+            "county_look": any(g.value in COUNTY_LOOK for g in groups), "assignee": slot_assignee,
+        })
+
+    # --- when the case was last contacted -----------------------------------------------------
+
+    def _interval(self, stage):
+        return cadence.rule_for(Stage(stage), self.profile)[0]
+
+    def _slot_contact(self, stage, slot):
+        """The last contact that puts the case's next planned visit into ``slot`` of "my visits"."""
+        days = self._interval(stage)
+        rng, today = self.rng, self.today
+        offset = {"overdue": days + rng.randint(1, 4), "today": days,
+                  "week": days - rng.randint(1, min(7, days)), "later": rng.randint(1, 22)}[slot]
+        return today - timedelta(days=offset)
+
+    def _last_contact(self, stage, path, dates):
+        """The date of the case's latest done visit (None: not contacted yet). Open cases are
+        mostly contacted on time by their cadence; some are overdue."""
+        rng, today = self.rng, self.today
+        if stage in ("closed", "pending_review"):
+            # the last visit was a monitoring check (or a verification visit, or a ladder visit)
+            index = max(i for i, s in enumerate(path) if s not in ("closed", "pending_review"))
+            start, end = dates[index], dates[index + 1]
+            if path[index] != "verification":
+                end = max(start, end - timedelta(days=1))
+            return max(start, end - timedelta(days=rng.randint(0, 6)))
+        entered = dates[-1]
+        if stage == "verification" and rng.random() < 0.25 or stage == "support" and rng.random() < 0.03:
+            return None
+        days = self._interval(stage)
+        if (today - entered).days > days and rng.random() < OVERDUE_ODDS:
+            late = rng.randint(1, 25 if days >= 30 else 14)
+            return max(entered, today - timedelta(days=days + late))
+        low = max(entered, today - timedelta(days=days))
+        return low + timedelta(days=rng.randint(0, (today - low).days))
 
     def _reasons(self, kind, groups):
         rng = self.rng
@@ -320,11 +384,14 @@ class CaseBuilder:
                 rows.append(("grandparent", surname, False))
             elif rng.random() < 0.6:
                 rows.append(("mother", None, rng.random() < 0.2))
+        met = []
         for position, (relation, family_name, away) in enumerate(rows[:2]):
             if relation == "grandparent":
                 gender = rng.choice(("male", "female"))
             else:
                 gender = "female" if relation == "mother" else rng.choice(("male", "female")) if relation == "relative" else "male"
+            words = names.RELATION_WORDS[relation]
+            met.append((rng.choice(words[gender] if isinstance(words, dict) else words), away))
             self.guardians.append({
                 "child_id": child_id,
                 "position": position,
@@ -333,6 +400,31 @@ class CaseBuilder:
                 "phone": names.mobile(rng),
                 "is_working_away": away,
             })
+        return met
+
+
+def _demo_slots():
+    """(slot, assignee line) for each of DEMO_MIX's cases: teacher1 and cadre1 each get one
+    planned visit in every section of "my visits"; the rest alternate between them."""
+    needs = {"teacher": list(DEMO_SLOTS), "cadre": list(DEMO_SLOTS)}
+    slots = []
+    turn = 0
+    for _kind, stage in DEMO_MIX:
+        if stage in ("pending_review", "closed"):
+            slots.append((None, None))
+            continue
+        monthly = stage in ("verification", "support")
+        person = max(needs, key=lambda p: (len(needs[p]), p == "teacher"))
+        wanted = [s for s in needs[person] if (s == "later") == monthly or (monthly and stage == "support" and s != "overdue")]
+        if wanted:
+            slot = "later" if "later" in wanted else wanted[0]
+            needs[person].remove(slot)
+            slots.append((slot, person))
+        else:
+            slots.append((None, ("teacher", "cadre")[turn % 2]))
+            turn += 1
+    assert not any(needs.values()), needs
+    return slots
 
 
 def _years_before(day, years):

@@ -22,8 +22,11 @@ from caseworks.core import audit, clock
 from caseworks.core.choices import Role
 from caseworks.demo.cases import CaseBuilder
 from caseworks.demo.places import PlaceBuilder
+from caseworks.demo.visits import VisitBuilder
 from caseworks.demo.writer import BulkWriter
+from caseworks.ladder.models import StageChange
 from caseworks.places.models import Area, School
+from caseworks.visits.models import SupportMeasure, Visit
 
 DEMO_PASSWORD = "demo-pass-2026"
 SEED = 20260901
@@ -123,11 +126,25 @@ def seed(session, scale="county", *, log=None):
     writer.write(CaseReason, case_builder.reasons)
     writer.write(PlanItem, case_builder.plan_items)
     writer.write(Assignment, case_builder.assignments)
+    writer.write(StageChange, case_builder.stage_changes)
+    visit_builder = VisitBuilder(ctx, case_builder.profile, f"{SEED}-{scale}")
+    writer.write(Visit, visit_builder.rows(case_builder.county_plans))
+    writer.write(SupportMeasure, visit_builder.support_rows(case_builder.county_plans))
     for model in (Area, School, User, Child, Guardian, Case, PlanItem, Assignment):
         writer.sync_sequence(model)
     counts = dict(writer.counts)
+    log(f"visits: {visit_builder.counts['done']:,} done, {visit_builder.counts['planned']:,} planned "
+        f"({visit_builder.counts['overdue']:,} overdue, {visit_builder.counts['county_look']:,} county looks)")
+
+    def bulk_entry(summary, table, extra=None):
+        return {"kind": "create", "module": "demo", "summary": summary, "user_id": admin["id"],
+                "actor_name": admin["username"], "data": {"scale": scale, "rows": counts.get(table, 0), **(extra or {})}}
+
     counts["audit_entry"] = audit.append_many(session, [
         *case_builder.audit,
+        bulk_entry("stage history loaded (demo data)", "stage_change"),
+        bulk_entry("visits loaded (demo data)", "visit", {k: v for k, v in visit_builder.counts.items()}),
+        bulk_entry("support measures loaded (demo data)", "support_measure"),
         {
             "kind": "create",
             "module": "demo",

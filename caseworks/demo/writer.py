@@ -2,10 +2,13 @@
 
 Rows are plain dicts keyed by column name; every row of one call has the same keys. Nothing
 goes through ORM objects, so nothing fills in Python-side column defaults: callers pass every
-column that is not nullable.
+column that is not nullable. Rows may come from a generator: they are streamed, never all held.
 """
 
-from sqlalchemy import func, insert, select, text
+import json
+from itertools import chain, islice
+
+from sqlalchemy import JSON, func, insert, select, text
 
 
 class BulkWriter:
@@ -17,17 +20,21 @@ class BulkWriter:
 
     def write(self, model, rows):
         table = model.__table__
-        rows = list(rows)
-        if not rows:
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
             return 0
-        columns = list(rows[0])
+        columns = list(first)
+        rows = chain((first,), rows)
         if self.dialect == "postgresql":
-            self._copy(table, columns, rows)
+            written = self._copy(table, columns, rows)
         else:
-            for start in range(0, len(rows), self.batch):
-                self.session.execute(insert(table), rows[start:start + self.batch])
-        self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
-        return len(rows)
+            written = 0
+            while chunk := list(islice(rows, self.batch)):
+                self.session.execute(insert(table), chunk)
+                written += len(chunk)
+        self.counts[table.name] = self.counts.get(table.name, 0) + written
+        return written
 
     def _copy(self, table, columns, rows):
         from psycopg import sql
@@ -35,10 +42,18 @@ class BulkWriter:
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
         )
+        as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
         raw = self.session.connection().connection.driver_connection
+        written = 0
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(tuple(row[c] for c in columns))
+                if as_json:
+                    values = tuple(json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c] for c in columns)
+                else:
+                    values = tuple(row[c] for c in columns)
+                copy.write_row(values)
+                written += 1
+        return written
 
     def next_id(self, model):
         """The first free id of ``model``'s table (ids are given out by the caller)."""

@@ -1,0 +1,130 @@
+"""How a demo case got to its stage: the stages it passed through, the dates it entered each
+and the StageChange rows (named transitions) that moved it, as rows for bulk insertion."""
+
+from datetime import UTC, timedelta
+
+from caseworks.core import clock
+from caseworks.demo import names
+
+LADDER = ("school_persuasion", "township_persuasion", "administrative", "judicial")
+#: the rung a returned child came back from, and how often
+RESUME_WEIGHTS = (50, 30, 15, 5)
+#: outcomes that come after a return (returned → monitoring → pending_review); the others are
+#: asked for straight from the ladder
+OUTCOMES_AFTER_RETURN = ("returned_to_school", "vocational_school")
+MONITORING_DAYS = 30
+
+
+def transition_name(from_stage, to_stage):
+    if to_stage == "closed":
+        return "dismiss_suspicion" if from_stage == "verification" else "approve_closure"
+    if to_stage == "pending_review":
+        return "request_closure"
+    if to_stage == "returned":
+        return "record_return"
+    if from_stage == "verification":
+        return "confirm_dropout"
+    if from_stage == "support":
+        return "stopped_attending"
+    return {"township_persuasion": "escalate_township", "administrative": "escalate_administrative",
+            "judicial": "escalate_judicial"}[to_stage]
+
+
+def path_to(rng, kind, stage, resume, outcome):
+    """The stages a case of ``kind`` went through to reach ``stage``, first to last."""
+    if stage in ("verification", "support"):
+        return [stage]
+    if kind == "suspected" and stage == "closed":
+        return ["verification", "closed"]
+    prefix = []
+    if kind == "dropped_out":
+        draw = rng.random()
+        prefix = ["verification"] if draw < 0.2 else ["support"] if draw < 0.3 else []
+    if stage in LADDER:
+        return prefix + list(LADDER[:LADDER.index(stage) + 1])
+    if stage in ("returned", "pending_review"):
+        top = resume or "school_persuasion"
+        tail = ["returned"] if stage == "returned" else ["returned", "pending_review"]
+        return prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
+    # closed after the ladder
+    top = rng.choices(LADDER, RESUME_WEIGHTS)[0]
+    tail = ["returned", "pending_review", "closed"] if outcome in OUTCOMES_AFTER_RETURN else ["pending_review", "closed"]
+    return prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
+
+
+def entry_dates(rng, path, opened, entered):
+    """The date the case entered each stage of ``path``: the first on ``opened``, the last on
+    ``entered``; a monitoring period of about 30 days before pending_review, a review of a few
+    days before closing, the ladder rungs spread over what is left."""
+    n = len(path)
+    dates = [None] * n
+    dates[0], dates[-1] = opened, entered
+    fixed_from = n - 1  # dates[fixed_from:] are set
+    if n >= 2 and path[-1] == "closed" and path[-2] == "pending_review" and n >= 3:
+        dates[-2] = max(opened, entered - timedelta(days=rng.randint(1, 10)))
+        fixed_from = n - 2
+    if fixed_from >= 2 and path[fixed_from] == "pending_review" and path[fixed_from - 1] == "returned":
+        back = MONITORING_DAYS + rng.randint(0, 3)
+        dates[fixed_from - 1] = max(opened, dates[fixed_from] - timedelta(days=back))
+        fixed_from -= 1
+    free = list(range(1, fixed_from))
+    if free:
+        low, high = opened, dates[fixed_from]
+        span = (high - low).days
+        if span > len(free):
+            offsets = sorted(rng.sample(range(1, span), len(free)))
+        else:
+            offsets = sorted(rng.randint(0, span) for _ in free)
+        for index, offset in zip(free, offsets):
+            dates[index] = low + timedelta(days=offset)
+    return dates
+
+
+def at_local(rng, day, now, first_hour=9, last_hour=17):
+    """A UTC datetime on local date ``day`` during working hours, never after ``now``."""
+    moment = clock.local_date_start(day) + timedelta(hours=rng.randint(first_hour, last_hour),
+                                                     minutes=rng.randrange(60))
+    return min(moment, now).astimezone(UTC)
+
+
+def stage_changes(rng, case, path, dates, people, now, outcome):
+    """StageChange rows for the transitions along ``path``."""
+    rows = []
+    for index in range(1, len(path)):
+        from_stage, to_stage = path[index - 1], path[index]
+        name = transition_name(from_stage, to_stage)
+        day = dates[index]
+        if name == "dismiss_suspicion":
+            reason = case["dismissed_reason"] or ""
+        elif name == "request_closure" and from_stage != "returned" and outcome in names.CLOSURE_REQUESTS:
+            reason = names.CLOSURE_REQUESTS[outcome]
+        else:
+            reason = rng.choice(names.TRANSITION_REASONS[name])
+        evidence = names.EVIDENCE.get(name, "")
+        if evidence:
+            title = "督促复学通知书" if rng.random() < 0.7 else "责令限期改正通知书"
+            evidence = evidence.format(title=title, prefix="义劝通字", year=day.year, number=rng.randint(1, 80))
+        rows.append({
+            "case_id": case["id"],
+            "transition": name,
+            "from_stage": from_stage,
+            "to_stage": to_stage,
+            "actor_id": _actor(name, people)["id"],
+            "changed_dt": at_local(rng, day, now),
+            "reason": reason,
+            "evidence": evidence,
+        })
+    return rows
+
+
+def _actor(name, people):
+    """Who makes a transition: teachers confirm and record returns, the school or the township
+    escalates and asks for closure, the county reviewer closes."""
+    school_side = people["principal"] or people["official"]
+    if name in ("confirm_dropout", "stopped_attending", "record_return"):
+        return people["teacher"] or people["cadre"] or school_side
+    if name in ("dismiss_suspicion", "escalate_township", "request_closure"):
+        return school_side
+    if name in ("escalate_administrative", "escalate_judicial"):
+        return people["official"]
+    return people["reviewer"]

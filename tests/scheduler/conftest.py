@@ -1,0 +1,48 @@
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from caseworks.core import clock
+from caseworks.core.policy import profile_for
+from caseworks.extensions import db
+from caseworks.scheduler import runner
+from caseworks.visits import cadence
+from caseworks.visits.models import Visit, VisitPurpose
+
+#: a Monday morning, after the 07:30 digest time
+DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=clock.LOCAL_TZ)
+
+
+@pytest.fixture
+def day0():
+    clock.set_now(DAY0)
+    return clock.today()
+
+
+def run(*names):
+    """Run the named jobs (all of them if none) as ``scheduler --once`` does; their summaries."""
+    results = runner.run_once(names or None)
+    assert [r.status for r in results] == ["done"] * len(results), [(r.job, r.error) for r in results]
+    return {r.job: r.summary for r in results}
+
+
+def open_planned(case, *, looks=False):
+    """The case's open planned visits, regular ones or county looks."""
+    purpose = Visit.purpose == VisitPurpose.COUNTY_LOOK if looks else Visit.purpose != VisitPurpose.COUNTY_LOOK
+    return db.session.scalars(
+        select(Visit).where(Visit.case_id == case.id, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None),
+                            Visit.due_date.is_not(None), purpose).order_by(Visit.due_date, Visit.id)
+    ).all()
+
+
+def assert_planned_by_cadence(case):
+    """Exactly one regular planned visit, due as the cadence says, assigned to teacher or cadre."""
+    db.session.refresh(case)
+    planned = open_planned(case)
+    assert len(planned) == 1, (case, planned)
+    due, purpose = cadence.next_due(case, profile_for(case.county_id))
+    visit = planned[0]
+    assert (visit.due_date, visit.purpose) == (due, purpose), case
+    assert visit.assignee_id == (case.teacher_id or case.cadre_id)
+    return visit
