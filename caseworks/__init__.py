@@ -168,6 +168,7 @@ def _register_template_helpers(app):
         return classes[choice_class].label_of(value) if value else ""
 
     app.jinja_env.filters["mask_phone"] = idnumber.mask_phone
+    app.jinja_env.filters["local_date"] = lambda dt: clock.to_local(dt).date() if dt else None
     app.jinja_env.filters["format_date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["format_datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
 

@@ -10,3 +10,4 @@ from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto  # noqa: F
 from caseworks.inbox.models import Message  # noqa: F401
 from caseworks.scheduler.models import JobRun  # noqa: F401
 from caseworks.reports.models import StatsSnapshot  # noqa: F401
+from caseworks.review.models import SpotCheck, SpotCheckItem  # noqa: F401

@@ -91,3 +91,8 @@ document.addEventListener("submit", function (event) {
 
 window.addEventListener("online", flushQueue);
 window.addEventListener("load", function () { showOutbox(); flushQueue(); });
+
+// Print buttons (inline handlers are not allowed by the content security policy).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});

@@ -197,6 +197,14 @@ def _end_assignment(case, line):
         current.ended_dt = clock.now()
 
 
+def end_assignments(case):
+    """The case leaves its teacher and cadre (a transfer to another place)."""
+    for line in ("teacher", "cadre"):
+        _end_assignment(case, line)
+    case.teacher_id = None
+    case.cadre_id = None
+
+
 def _assign(case, line, person, by, version=None):
     _check_version(case, version)
     attr = "teacher_id" if line == "teacher" else "cadre_id"

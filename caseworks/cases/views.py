@@ -16,7 +16,6 @@ from caseworks.core.choices import CaseKind, Role, SpecialGroup, Stage, option
 from caseworks.core.nav import CASE_PANELS, nav_item
 from caseworks.core.timeline import timeline_for
 from caseworks.extensions import db
-from caseworks.ladder import transitions
 
 nav_item("cases.list_cases", _l("Cases"), permissions.CASE_ROLES, order=10)
 nav_item("cases.new_case", _l("Register a child"), permissions.OPENING_ROLES, order=20)
@@ -126,7 +125,6 @@ def render_case(case, *, revealed=False, plan_form=None, status=200):
         case=case,
         revealed=revealed,
         timeline=timeline_for(case),
-        steps=transitions.available(user, case),
         may_edit=may_edit,
         may_assign_teacher=permissions.may_assign_teacher(user, case),
         may_assign_cadre=permissions.may_assign_cadre(user, case),

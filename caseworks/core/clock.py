@@ -39,3 +39,8 @@ def advance(**kwargs) -> datetime:
 def local_date_start(d: date) -> datetime:
     """The UTC instant at which local date ``d`` begins."""
     return datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+
+def to_local(value: datetime) -> datetime:
+    """An aware datetime in China Standard Time (for dates as the users see them)."""
+    return value.astimezone(LOCAL_TZ)

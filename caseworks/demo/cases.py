@@ -233,9 +233,8 @@ class CaseBuilder:
             opened = entered if len(path) == 1 else min(opened, entered - timedelta(days=10 * (len(path) - 1)))
         dates = history.entry_dates(rng, path, opened, entered)
         last_contact = target if target is not None else self._last_contact(stage, path, dates)
-        is_stale = stage != "closed" and (
-            (self.today - (last_contact or opened)).days > 30
-        )
+        # as the scheduler's flag_stale_cases has it: a visited case with no contact for 30 days
+        is_stale = stage not in ("pending_review", "closed") and (self.today - (last_contact or opened)).days > 30
         case_id = ctx.take_id("case_file")
         self.cases.append({
             "id": case_id,

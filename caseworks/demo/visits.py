@@ -102,44 +102,64 @@ class VisitBuilder:
             yield from self.county(rng, plans)
 
     def county(self, rng, plans):
-        planned = []
-        for plan in plans:
-            planned.extend(self._planned(rng, plan))
-        budget = VISITS_PER_CASE * len(plans) - len(planned)
+        planned = [self._planned(rng, plan) for plan in plans]
+        looks = [plan["county_look"] and plan["case"]["stage"] not in NOT_VISITED for plan in plans]
+        budget = VISITS_PER_CASE * len(plans) - sum(row is not None for row in planned) - sum(looks)
         spans = [self._spans(plan) for plan in plans]
         wanted = _share_out(budget, spans)
-        yield from planned
-        for plan, segments, count in zip(plans, spans, wanted):
-            if count:
-                yield from self._done(rng, plan, segments, count)
+        for plan, row, look, segments, count in zip(plans, planned, looks, spans, wanted):
+            if row is not None:
+                yield row
+            done = list(self._done(rng, plan, segments, count)) if count else []
+            if look:
+                yield self._county_look(rng, plan, done)
+            yield from done
+        self.counts["done"] += sum(wanted)
 
     # --- planned visits -------------------------------------------------------------------------
 
     def _planned(self, rng, plan):
+        """The case's one regular planned visit ahead, due by the cadence (None: not visited)."""
         case, people = plan["case"], plan["people"]
         stage = case["stage"]
         if stage in NOT_VISITED:
-            return []
+            return None
         days, purpose = cadence.rule_for(Stage(stage), self.profile)
         base = max(d for d in (case["last_contact_date"], case["stage_entered_date"], case["opened_date"]) if d)
         due = base + timedelta(days=days)
         line = plan["assignee"]
         assignee = people[line] if line else (people["teacher"] or people["cadre"])
-        rows = [self._plan_row(case, due, purpose.value, assignee, at_local(rng, base, self.now, 18, 22))]
-        if plan["county_look"]:
-            if rng.random() < 0.12:
-                look_due = self.today - timedelta(days=rng.randint(1, 10))
-            else:
-                look_due = self.today + timedelta(days=rng.randint(0, 29))
-            planned_on = max(case["opened_date"], look_due - timedelta(days=self.profile.county_look_interval_days))
-            rows.append(self._plan_row(case, look_due, "county_look", people["cadre"] or people["teacher"],
-                                       at_local(rng, min(planned_on, self.today), self.now, 18, 22)))
-            self.counts["county_look"] += 1
-        self.counts["planned"] += len(rows)
-        self.counts["overdue"] += sum(r["is_overdue"] for r in rows)
-        return rows
+        return self._plan_row(case, due, purpose.value, assignee, at_local(rng, base, self.now, 18, 22))
+
+    def _county_look(self, rng, plan, done):
+        """The county-level monthly look (每月一看) of an orphan or de-facto unsupported child: one
+        of the done visits was the last look (mostly within the month); the next is due the
+        profile's interval after it, or after the case opened, with no assignee (as the
+        scheduler plans it)."""
+        case = plan["case"]
+        interval = self.profile.county_look_interval_days
+        if rng.random() < 0.12:
+            recent = self.today - timedelta(days=interval + rng.randint(1, 10))
+        else:
+            recent = self.today - timedelta(days=rng.randint(0, interval - 1))
+        candidates = [v for v in done if v["visit_date"] <= recent]
+        last_look = None
+        if candidates:
+            chosen = max(candidates, key=lambda v: v["visit_date"])
+            chosen["purpose"] = "county_look"
+            chosen["due_date"] = chosen["due_date"] or chosen["visit_date"]
+            chosen["assignee_id"] = None
+            chosen["planned_dt"] = chosen["planned_dt"] or at_local(rng, chosen["due_date"] - timedelta(days=interval),
+                                                                    self.now, 18, 22)
+            last_look = chosen["visit_date"]
+        base = max(d for d in (last_look, case["opened_date"]) if d is not None)
+        due = base + timedelta(days=interval)
+        self.counts["county_look"] += 1
+        return self._plan_row(case, due, "county_look", None, at_local(rng, min(base, self.today), self.now, 18, 22))
 
     def _plan_row(self, case, due, purpose, assignee, planned_dt):
+        self.counts["planned"] += 1
+        self.counts["overdue"] += due < self.today
         return {
             **_BLANK, "case_id": case["id"], "due_date": due, "purpose": purpose,
             "assignee_id": assignee["id"] if assignee else None, "planned_dt": planned_dt,
@@ -206,7 +226,6 @@ class VisitBuilder:
                                   home=(k == 0 and stage in LADDER), outcome=outcome,
                                   return_on=returned_on, findings=dismissed if outcome and dismissed else None,
                                   location=location)
-        self.counts["done"] += count
 
     def _visit(self, rng, case, people, met, stage, day, *, home, outcome, return_on, findings, location):
         group = group_of(stage)
@@ -221,6 +240,8 @@ class VisitBuilder:
         if method == "home_visit" and stage in LADDER[1:] and rng.random() < 0.6:
             roles = (*roles, "township_staff")
         roles = [r for r in roles if people[PERSON_OF[r]] is not None]
+        if "teacher" not in roles and "cadre" not in roles and (people["teacher"] or people["cadre"]):
+            roles.insert(0, "teacher" if people["teacher"] else "cadre")  # the assignee goes and logs it
         if not roles:
             roles = ["school_leader"] if people["principal"] else ["township_staff"]
         visitors = [people[PERSON_OF[r]] for r in roles]

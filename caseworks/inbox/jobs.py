@@ -169,7 +169,7 @@ def _overdue_digest(outbox, today):
 
 
 @scheduled_job("send_reminders", description="Remind people of visits due and overdue and of stale cases",
-               order=40, minute="0,30")
+               order=60, minute="0,30")
 def send_reminders(today):
     """In-app reminders, each sent once: a visit due within two days and a visit gone overdue
     (to its assignee), a case gone stale (to its teacher and cadre), and from 07:30 the day's

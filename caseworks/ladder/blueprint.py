@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("ladder", __name__)
 
-from caseworks.ladder import timeline, views  # noqa: E402,F401
+from caseworks.ladder import scope, timeline, views  # noqa: E402,F401

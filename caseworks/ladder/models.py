@@ -73,6 +73,7 @@ class Notice(db.Model):
     lapsed_flagged_dt: Mapped[Optional[datetime]]
 
     issued_by = relationship("User")
+    case = relationship("Case")
 
 
 class LegalStep(db.Model):

@@ -1,28 +1,92 @@
-"""Taking a step on the ladder: the page that asks for the reason and evidence, then the
-transition itself (caseworks.ladder.transitions decides whether it may happen)."""
+"""Ladder pages: taking a step (with what it needs), notices (issue, print, serve), legal steps
+and transfers. Whether a step may happen is decided in caseworks.ladder.transitions."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
-from caseworks.cases.forms import TransitionForm
 from caseworks.cases.operations import VersionConflict
 from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case
+from caseworks.core import permissions, scope
+from caseworks.core.choices import Role, option
+from caseworks.core.nav import case_panel
+from caseworks.core.policy import profile_for
 from caseworks.extensions import db
-from caseworks.ladder import transitions
+from caseworks.ladder import operations, transitions
 from caseworks.ladder.blueprint import bp
+from caseworks.ladder.forms import (
+    ClosureForm,
+    DeclineForm,
+    JudicialStepForm,
+    LegalStepForm,
+    NoticeForm,
+    ReturnForm,
+    ServeForm,
+    StepForm,
+    TransferForm,
+)
+from caseworks.ladder.models import LegalStep, Notice, Transfer
+from caseworks.places.models import School
+
+STEP_FORMS = {None: StepForm, "return": ReturnForm, "closure": ClosureForm, "legal_step": JudicialStepForm}
+
+
+def may_manage_notices(user, case):
+    """Notices are issued and served by the officials of the case's township."""
+    return case.is_open and user.role == Role.TOWNSHIP_OFFICIAL and case.township_id == user.township_id
+
+
+def may_record_legal_step(user, case):
+    return case.stage == "judicial" and (may_manage_notices(user, case) or user.role == Role.COUNTY_REVIEWER)
+
+
+def may_transfer(user, case):
+    return case.is_open and (may_manage_notices(user, case) or permissions.may_assign_teacher(user, case))
+
+
+@case_panel("ladder/_panel.html", order=5)
+def ladder_panel(case, user):
+    transfer = operations.open_transfer(case)
+    return {
+        "options": transitions.options(user, case),
+        "notices": db.session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)).all(),
+        "legal_steps": db.session.scalars(select(LegalStep).where(LegalStep.case_id == case.id)
+                                          .order_by(LegalStep.step_date, LegalStep.id)).all(),
+        "closure": transitions.open_closure_request(case),
+        "transfer": transfer,
+        "may_notice": may_manage_notices(user, case),
+        "may_legal_step": may_record_legal_step(user, case),
+        "legal_form": LegalStepForm() if may_record_legal_step(user, case) else None,
+        "may_transfer": may_transfer(user, case) and transfer is None,
+        "may_receive": transfer is not None and user.role == Role.TOWNSHIP_OFFICIAL
+        and transfer.to_township_id == user.township_id,
+        "serve_form": ServeForm(),
+    }
+
+
+def _step_form(transition, case):
+    form = STEP_FORMS[transition.form]()
+    if transition.form == "return":
+        schools = db.session.scalars(select(School).where(School.county_id == case.county_id,
+                                                          School.is_active.is_(True)).order_by(School.code)).all()
+        form.school_id.choices = [option(s.id, s.name) for s in schools]
+        if request.method == "GET":
+            form.school_id.data = case.school_id
+            form.class_name.data = f"{case.grade or ''}{case.class_name or ''}"
+    return form
 
 
 @bp.route("/cases/<int:case_id>/step/<name>", methods=["GET", "POST"])
 @case_roles_only
 def take_step(case_id, name):
-    case = load_case(case_id)
     transition = transitions.TRANSITIONS.get(name)
-    if transition is None:
+    if transition is None or transition.system_only:
         abort(404)
+    case = scope.get_case_or_404(case_id, current_user, for_update=request.method == "POST")
     if current_user.role not in transition.roles:
         abort(403)
-    form = TransitionForm()
+    form = _step_form(transition, case)
     if request.method == "GET":
         form.version.data = case.version
     status = 200
@@ -31,17 +95,169 @@ def take_step(case_id, name):
             with db.session.begin_nested():
                 if str(form.version.data) != str(case.version):
                     raise VersionConflict()
-                transitions.apply(case, name, current_user, reason=form.reason.data, evidence=form.evidence.data)
+                data = form.step_data() if hasattr(form, "step_data") else {}
+                transitions.apply(case, name, current_user, reason=form.reason.data, evidence=form.evidence.data,
+                                  data=data)
+                if transition.form == "legal_step":
+                    operations.record_legal_step(case, data, current_user)
         except VersionConflict:
             flash(CONFLICT_MESSAGE, "error")
             status = 409
-        except transitions.TransitionRefused as refused:
-            flash(refused.message, "error")
+        except (transitions.TransitionRefused, operations.LadderError) as refused:
+            field = getattr(form, refused.field, None) if refused.field else None
+            if field is not None:
+                field.errors = [*field.errors, refused.message]
+            else:
+                flash(refused.message, "error")
             status = 422
         else:
             flash(_("Done: %(step)s.", step=transition.label), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
     elif request.method == "POST":
         status = 422
-    return render_template("ladder/step.html", case=case, form=form, transition=transition,
-                           allowed=transition in transitions.available(current_user, case)), status
+    allowed = transition.allowed_for(current_user, case) and case.stage in transition.from_stages
+    return render_template("ladder/step.html", case=case, form=form, transition=transition, allowed=allowed,
+                           unmet=transition.unmet(case) if allowed else []), status
+
+
+@bp.route("/cases/<int:case_id>/notices/new", methods=["GET", "POST"])
+@case_roles_only
+def issue_notice(case_id):
+    case = load_case(case_id, may_manage_notices)
+    form = NoticeForm()
+    if request.method == "GET":
+        form.deadline_days.data = profile_for(case.county_id).notice_deadline_days
+        if case.child.guardians:
+            form.recipient.data = case.child.guardians[0].name
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                notice = operations.issue_notice(case, form.data, current_user)
+        except operations.LadderError as error:
+            flash(error.message, "error")
+            status = 422
+        else:
+            flash(_("Notice %(no)s is issued: print it, serve it, then record the service.",
+                    no=notice.document_no), "success")
+            return redirect(url_for("ladder.show_notice", notice_id=notice.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("ladder/notice_form.html", case=case, form=form), status
+
+
+def _scoped_notice(notice_id):
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        abort(404)
+    return notice, load_case(notice.case_id)
+
+
+@bp.route("/notices/<int:notice_id>")
+@case_roles_only
+def show_notice(notice_id):
+    """The notice as printed on A4, with its delivery receipt (送达回证)."""
+    notice, case = _scoped_notice(notice_id)
+    return render_template("ladder/notice.html", notice=notice, case=case, serve_form=ServeForm(),
+                           may_serve=may_manage_notices(current_user, case) and notice.served_date is None)
+
+
+@bp.route("/notices/<int:notice_id>/serve", methods=["POST"])
+@case_roles_only
+def serve_notice(notice_id):
+    notice, case = _scoped_notice(notice_id)
+    if not may_manage_notices(current_user, case):
+        abort(403)
+    form = ServeForm()
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                operations.record_service(notice, case, form.data, current_user)
+        except operations.LadderError as error:
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                flash(error.message, "error")
+        else:
+            flash(_("The service is recorded; the deadline runs until %(date)s.",
+                    date=notice.deadline_date.isoformat()), "success")
+            return redirect(url_for("cases.case_detail", case_id=case.id))
+    return render_template("ladder/notice.html", notice=notice, case=case, serve_form=form, may_serve=True), 422
+
+
+@bp.route("/cases/<int:case_id>/legal-steps", methods=["POST"])
+@case_roles_only
+def add_legal_step(case_id):
+    case = load_case(case_id, may_record_legal_step)
+    form = LegalStepForm()
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                operations.record_legal_step(case, form.data, current_user)
+        except operations.LadderError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The legal step is recorded."), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="ladder"))
+
+
+@bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
+@case_roles_only
+def transfer_case(case_id):
+    case = load_case(case_id, may_transfer)
+    form = TransferForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                transfer = operations.request_transfer(case, form.data, current_user)
+        except operations.LadderError as error:
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                flash(error.message, "error")
+            status = 422
+        else:
+            flash(_("The case waits for %(place)s to accept it.", place=transfer.to_village.full_name), "success")
+            return redirect(url_for("cases.case_detail", case_id=case.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("ladder/transfer.html", case=case, form=form), status
+
+
+def _incoming(transfer_id):
+    transfer = db.session.get(Transfer, transfer_id)
+    if (transfer is None or transfer.decided_dt is not None or current_user.role != Role.TOWNSHIP_OFFICIAL
+            or transfer.to_township_id != current_user.township_id):
+        abort(404)
+    return transfer
+
+
+@bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])
+@case_roles_only
+def accept_transfer(transfer_id):
+    transfer = _incoming(transfer_id)
+    if StepForm().validate_on_submit():
+        operations.accept_transfer(transfer, current_user)
+        flash(_("The case is now held by your township: assign its teacher and village cadre."), "success")
+    return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
+
+
+@bp.route("/transfers/<int:transfer_id>/decline", methods=["POST"])
+@case_roles_only
+def decline_transfer(transfer_id):
+    transfer = _incoming(transfer_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for declining."), "error")
+        return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
+    operations.decline_transfer(transfer, current_user, form.reason.data)
+    flash(_("The transfer is declined; the case stays where it was."), "info")
+    return redirect(url_for("cases.list_cases"))
+

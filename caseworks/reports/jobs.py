@@ -100,7 +100,7 @@ def compute_figures(today):
 
 
 @scheduled_job("build_statistics_snapshot", description="Count the caseload of every county and township",
-               order=50, hour=2, minute=0)
+               order=70, hour=2, minute=0)
 def build_statistics_snapshot(today):
     """One snapshot row per county and per township for ``today``; a second run the same day
     replaces that day's rows."""

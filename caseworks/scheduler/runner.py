@@ -66,17 +66,18 @@ def run_job(spec, *, slot=None, wait_seconds=None) -> RunResult:
     if wait_seconds is None:
         wait_seconds = MANUAL_WAIT_SECONDS if manual else 0
     started = time.perf_counter()
-    if not lock.acquire_job_lock(spec.name, wait_seconds=wait_seconds):
-        session.rollback()
-        log.info("%s: skipped, another process is running it", spec.name)
-        return RunResult(spec.name, "busy")
     run = JobRun(job=spec.name, slot=slot or f"manual:{uuid.uuid4().hex}", is_manual=manual, status="running",
-                 started_dt=clock.now(), host=HOST, pid=os.getpid())
-    if not lock.claim_slot(run):
-        session.rollback()
-        log.info("%s: skipped, slot %s already ran", spec.name, slot)
-        return RunResult(spec.name, "slot_taken")
+                 host=HOST, pid=os.getpid())
     try:
+        if not lock.acquire_job_lock(spec.name, wait_seconds=wait_seconds):
+            session.rollback()
+            log.info("%s: skipped, another process is running it", spec.name)
+            return RunResult(spec.name, "busy")
+        run.started_dt = clock.now()
+        if not lock.claim_slot(run):
+            session.rollback()
+            log.info("%s: skipped, slot %s already ran", spec.name, slot)
+            return RunResult(spec.name, "slot_taken")
         summary = jsonable(spec.fn(clock.today()) or {})
         seconds = time.perf_counter() - started
         run.status = "done"

@@ -20,10 +20,16 @@ def day0():
     return clock.today()
 
 
+#: the jobs these tests are about (other features register jobs of their own, tested with them)
+OWN_JOBS = ("plan_visits", "flag_overdue_visits", "flag_stale_cases", "send_reminders", "build_statistics_snapshot")
+
+
 def run(*names):
-    """Run the named jobs (all of them if none) as ``scheduler --once`` does; their summaries."""
+    """Run the named jobs (every registered job if none) as ``scheduler --once`` does; their
+    summaries."""
     results = runner.run_once(names or None)
-    assert [r.status for r in results] == ["done"] * len(results), [(r.job, r.error) for r in results]
+    own = [(r.job, r.status, r.error) for r in results if r.job in OWN_JOBS]
+    assert [status for _, status, _ in own] == ["done"] * len(own), own
     return {r.job: r.summary for r in results}
 
 
@@ -37,9 +43,13 @@ def open_planned(case, *, looks=False):
 
 
 def assert_planned_by_cadence(case):
-    """Exactly one regular planned visit, due as the cadence says, assigned to teacher or cadre."""
+    """Exactly one regular planned visit, due as the cadence says, assigned to teacher or cadre
+    (none if the case is no longer visited)."""
     db.session.refresh(case)
     planned = open_planned(case)
+    if case.stage not in cadence.VISITED_STAGES:
+        assert planned == [], (case, planned)
+        return None
     assert len(planned) == 1, (case, planned)
     due, purpose = cadence.next_due(case, profile_for(case.county_id))
     visit = planned[0]

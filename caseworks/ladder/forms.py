@@ -1,0 +1,115 @@
+"""Forms of the ladder: a step with its reason, and what some steps need besides (the return,
+a closure request, a legal step); notices, their service, and transfers."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from caseworks.cases.forms import not_in_future
+from caseworks.core import clock
+from caseworks.core.choices import ClosedOutcome, LegalStepKind, NoticeKind, option
+
+
+class StepForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    evidence = TextAreaField(_l("Evidence"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
+
+
+class ReturnForm(StepForm):
+    return_date = DateField(_l("Back at school on"), validators=[InputRequired(), not_in_future])
+    school_id = SelectField(_l("School"), coerce=int, validators=[InputRequired()])
+    class_name = StringField(_l("Grade and class"), validators=[DataRequired(), Length(max=32)])
+    confirmed_by = StringField(_l("Confirmed by (at the school)"), validators=[DataRequired(), Length(max=100)])
+
+    def step_data(self):
+        return {"return_date": self.return_date.data, "school_id": self.school_id.data,
+                "class_name": self.class_name.data.strip(), "confirmed_by": self.confirmed_by.data}
+
+
+#: what each closure outcome needs besides the reason (DESIGN.md "Closure outcomes")
+OUTCOME_NEEDS = {
+    ClosedOutcome.RETURNED_TO_SCHOOL: (),
+    ClosedOutcome.HOME_SCHOOLING: ("home_teacher", "schedule"),
+    ClosedOutcome.SPECIAL_SCHOOL: ("destination", "event_date"),
+    ClosedOutcome.VOCATIONAL_SCHOOL: ("destination", "event_date"),
+    ClosedOutcome.HEALTH_DEFERRAL: ("certificate", "approval_date", "approved_by", "until"),
+    ClosedOutcome.TRANSFERRED_OUT: ("destination", "event_date"),
+    ClosedOutcome.AGED_OUT: (),
+    ClosedOutcome.DECEASED: ("event_date", "certificate"),
+    ClosedOutcome.MOVED_ABROAD: ("destination", "event_date"),
+    ClosedOutcome.RECORDED_IN_ERROR: (),
+}
+
+
+class ClosureForm(StepForm):
+    outcome = SelectField(_l("Outcome"), choices=[option("", "—")] + [option(o.value, o.label) for o in OUTCOME_NEEDS])
+    destination = StringField(_l("Where to (school, place or country)"), validators=[Optional(), Length(max=100)])
+    event_date = DateField(_l("Since"), validators=[Optional(), not_in_future])
+    certificate = StringField(_l("Certificate (issuer and number)"), validators=[Optional(), Length(max=100)])
+    approval_date = DateField(_l("Approved on"), validators=[Optional(), not_in_future])
+    approved_by = StringField(_l("Approved by (township government or county education bureau)"),
+                              validators=[Optional(), Length(max=100)])
+    until = DateField(_l("Deferred until"), validators=[Optional()])
+    home_teacher = StringField(_l("Teacher delivering schooling at home"), validators=[Optional(), Length(max=50)])
+    schedule = StringField(_l("Schedule (e.g. 2 visits a week, 3 lessons each)"), validators=[Optional(),
+                                                                                                Length(max=100)])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not self.outcome.data:
+            self.outcome.errors.append(_l("Choose the outcome."))
+            return False
+        for name in OUTCOME_NEEDS.get(self.outcome.data, ()):
+            field = self[name]
+            if not field.data and not field.errors:
+                field.errors.append(_l("Needed for this outcome."))
+                valid = False
+        if self.outcome.data == ClosedOutcome.HEALTH_DEFERRAL and self.until.data and self.until.data <= clock.today():
+            self.until.errors.append(_l("A deferral ends in the future."))
+            valid = False
+        return valid
+
+    def step_data(self):
+        details = {name: self[name].data for name in OUTCOME_NEEDS.get(self.outcome.data, ())}
+        return {"outcome": self.outcome.data, "details": details}
+
+
+class LegalStepForm(FlaskForm):
+    kind = SelectField(_l("Legal step"), choices=LegalStepKind.choices(), validators=[DataRequired()])
+    step_date = DateField(_l("Date"), validators=[InputRequired(), not_in_future])
+    authority = StringField(_l("Court or procuratorate"), validators=[DataRequired(), Length(max=100)])
+    document_no = StringField(_l("Document number"), validators=[Optional(), Length(max=60)])
+    result = TextAreaField(_l("Result"), validators=[Optional(), Length(max=2000)])
+
+
+class JudicialStepForm(StepForm, LegalStepForm):
+    """Starting the judicial procedure records its first legal step."""
+
+    def step_data(self):
+        return {name: self[name].data for name in ("kind", "step_date", "authority", "document_no", "result")}
+
+
+class NoticeForm(FlaskForm):
+    kind = SelectField(_l("Notice"), choices=NoticeKind.choices(), validators=[DataRequired()])
+    recipient = StringField(_l("Addressed to (the guardian)"), validators=[DataRequired(), Length(max=50)])
+    deadline_days = IntegerField(_l("Deadline, in days from serving"), validators=[InputRequired(), NumberRange(1, 90)])
+
+
+class ServeForm(FlaskForm):
+    served_date = DateField(_l("Served on"), validators=[InputRequired(), not_in_future])
+    served_to = StringField(_l("Received by"), validators=[DataRequired(), Length(max=50)])
+    served_by = StringField(_l("Served by"), validators=[DataRequired(), Length(max=100)])
+
+
+class TransferForm(FlaskForm):
+    village_code = StringField(_l("Village of the new household (12-digit division code)"),
+                               validators=[DataRequired(), Regexp(r"^\d{12}$", message=_l("The division code has 12 digits."))])
+    school_code = StringField(_l("New school (10-digit school identification code, if known)"),
+                              validators=[Optional(), Regexp(r"^\d{10}$", message=_l("The school identification code has 10 digits."))])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

@@ -1,0 +1,177 @@
+"""Notices, their service, legal steps and transfers. Each function checks its rule, changes the
+objects, flushes, writes the audit entry and never commits. Stage changes are not here: they are
+transitions (caseworks.ladder.transitions)."""
+
+from datetime import timedelta
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from caseworks.core import audit, clock
+from caseworks.core.choices import AreaLevel, NoticeKind, Stage
+from caseworks.core.policy import profile_for
+from caseworks.extensions import db
+from caseworks.ladder.models import LegalStep, Notice, NoticeCounter, Transfer
+from caseworks.places.models import Area, School
+
+
+class LadderError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+NOTICE_STAGES = (Stage.TOWNSHIP_PERSUASION, Stage.ADMINISTRATIVE)
+
+
+def _next_notice_number(county_id, year):
+    """The next number in the county's series for the year, under a row lock so that two
+    notices issued at once never share a number."""
+    counter = db.session.get(NoticeCounter, (county_id, year), with_for_update=True, populate_existing=True)
+    if counter is None:
+        counter = NoticeCounter(county_id=county_id, year=year, last_number=0)
+        db.session.add(counter)
+    counter.last_number += 1
+    db.session.flush()
+    return counter.last_number
+
+
+def fill_notice_text(template, case, *, recipient, deadline_days):
+    child = case.child
+    school = case.school.name if case.school else (case.return_school.name if case.return_school else "")
+    return template.format(guardian=recipient, child=child.name, birth=format_date(child.birth_date, "long"),
+                           id_number=child.id_number, deadline_days=deadline_days, school=school or "学校")
+
+
+def issue_notice(case, data, by):
+    """Issue a numbered notice to the guardian (〔2026〕第12号 in the county's series), its text
+    filled from the case and the county's policy profile. Only in township persuasion or the
+    administrative procedure; the deadline counts from the served date, recorded later."""
+    if case.stage not in NOTICE_STAGES:
+        raise LadderError(_l("Notices are issued in township persuasion or the administrative procedure."))
+    profile = profile_for(case.county_id)
+    kind = NoticeKind(data["kind"])
+    title = profile.urge_notice_title if kind == NoticeKind.URGE else profile.order_notice_title
+    template = profile.urge_notice_text if kind == NoticeKind.URGE else profile.order_notice_text
+    year = clock.today().year
+    number = _next_notice_number(case.county_id, year)
+    notice = Notice(case_id=case.id, kind=kind, county_id=case.county_id, year=year, number=number,
+                    document_no=f"{profile.notice_number_prefix}〔{year}〕第{number}号", title=title,
+                    body=fill_notice_text(template, case, recipient=data["recipient"].strip(),
+                                          deadline_days=data["deadline_days"]),
+                    issuer=profile.notice_issuer or case.township.name + "人民政府",
+                    recipient=data["recipient"].strip(), deadline_days=data["deadline_days"],
+                    issued_dt=clock.now(), issued_by_id=by.id)
+    db.session.add(notice)
+    db.session.flush()
+    audit.record("create", f"notice issued: {notice.document_no}", module="ladder", actor=by, target=notice,
+                 case=case, data={"after": {"kind": kind.value, "document_no": notice.document_no,
+                                            "deadline_days": notice.deadline_days}})
+    return notice
+
+
+def record_service(notice, case, data, by):
+    """Record that the notice was served (送达): on which date, to whom, by whom. The deadline
+    runs from that date."""
+    if notice.served_date is not None:
+        raise LadderError(_l("The service of this notice is already recorded."))
+    if data["served_date"] < clock.to_local(notice.issued_dt).date():
+        raise LadderError(_l("A notice cannot be served before it was issued."), "served_date")
+    notice.served_date = data["served_date"]
+    notice.served_to = data["served_to"].strip()
+    notice.served_by = data["served_by"].strip()
+    notice.deadline_date = notice.served_date + timedelta(days=notice.deadline_days)
+    db.session.flush()
+    audit.record("change", f"notice served: {notice.document_no}", module="ladder", actor=by, target=notice,
+                 case=case, data={"after": {"served_date": notice.served_date, "served_to": notice.served_to,
+                                            "deadline_date": notice.deadline_date}})
+    return notice
+
+
+def record_legal_step(case, data, by):
+    """Record a step of the judicial procedure with its date, authority, document and result."""
+    if data["step_date"] < case.opened_date:
+        raise LadderError(_l("The date lies before the case was opened."), "step_date")
+    step = LegalStep(case_id=case.id, kind=data["kind"], step_date=data["step_date"],
+                     authority=data["authority"].strip(), document_no=(data.get("document_no") or "").strip(),
+                     result=(data.get("result") or "").strip(), recorded_by_id=by.id, recorded_dt=clock.now())
+    db.session.add(step)
+    db.session.flush()
+    audit.record("create", f"legal step recorded: {step.kind}", module="ladder", actor=by, target=step, case=case,
+                 data={"after": {"kind": step.kind, "step_date": step.step_date, "authority": step.authority,
+                                 "document_no": step.document_no}})
+    return step
+
+
+def open_transfer(case):
+    return db.session.scalar(select(Transfer).where(Transfer.case_id == case.id, Transfer.decided_dt.is_(None)))
+
+
+def request_transfer(case, data, by):
+    """Hand the case to the township (or county) the child now lives in; it waits there until
+    an official of that township accepts it."""
+    if not case.is_open:
+        raise LadderError(_l("A closed case is not transferred."))
+    if open_transfer(case) is not None:
+        raise LadderError(_l("A transfer of this case is already waiting."))
+    village = db.session.scalar(select(Area).where(Area.code == data["village_code"], Area.is_active.is_(True)))
+    if village is None or village.level != AreaLevel.VILLAGE:
+        raise LadderError(_l("No village has this division code."), "village_code")
+    if village.township_id == case.township_id:
+        raise LadderError(_l("This village lies in the case's own township: change the household on the case instead."),
+                          "village_code")
+    school = None
+    if data.get("school_code"):
+        school = db.session.scalar(select(School).where(School.code == data["school_code"], School.is_active.is_(True)))
+        if school is None or school.county_id != village.county_id:
+            raise LadderError(_l("No school in that county has this identification code."), "school_code")
+    transfer = Transfer(case_id=case.id, from_village_id=case.village_id, to_village_id=village.id,
+                        to_township_id=village.township_id, to_school_id=school.id if school else None,
+                        reason=data["reason"].strip(), requested_by_id=by.id, requested_dt=clock.now())
+    db.session.add(transfer)
+    db.session.flush()
+    audit.record("create", f"transfer requested to {village.name}", module="ladder", actor=by, target=transfer,
+                 case=case, data={"after": {"to_village_id": village.id, "to_school_id": transfer.to_school_id}})
+    return transfer
+
+
+def accept_transfer(transfer, by):
+    """The receiving township takes the case: its village, township, county and school change;
+    the previous teacher and cadre no longer hold it; everything else stays with it."""
+    from caseworks.cases.operations import end_assignments
+
+    case = transfer.case
+    village = transfer.to_village
+    before = {"village_id": case.village_id, "township_id": case.township_id, "county_id": case.county_id,
+              "school_id": case.school_id, "teacher_id": case.teacher_id, "cadre_id": case.cadre_id}
+    end_assignments(case)
+    case.village_id = village.id
+    case.township_id = village.township_id
+    case.county_id = village.county_id
+    if transfer.to_school_id:
+        case.school_id = transfer.to_school_id
+        case.school_township_id = transfer.to_school.township_id
+    elif case.school is not None and case.school.county_id != village.county_id:
+        case.school_id = None
+        case.school_township_id = None
+    transfer.decided_by_id = by.id
+    transfer.decided_dt = clock.now()
+    transfer.accepted = True
+    db.session.flush()
+    after = {"village_id": case.village_id, "township_id": case.township_id, "county_id": case.county_id,
+             "school_id": case.school_id, "teacher_id": case.teacher_id, "cadre_id": case.cadre_id}
+    audit.record("transfer", f"transfer accepted by {village.name}", module="ladder", actor=by, target=case, case=case,
+                 data=audit.changes(before, after))
+    return case
+
+
+def decline_transfer(transfer, by, reason):
+    transfer.decided_by_id = by.id
+    transfer.decided_dt = clock.now()
+    transfer.accepted = False
+    transfer.decline_reason = reason.strip()
+    db.session.flush()
+    audit.record("transfer", "transfer declined", module="ladder", actor=by, target=transfer.case,
+                 case=transfer.case, data={"reason": transfer.decline_reason})

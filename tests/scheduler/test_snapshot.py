@@ -1,0 +1,77 @@
+"""build_statistics_snapshot: one row per county and township per day, replaced on a re-run."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from caseworks.core import clock
+from caseworks.core.choices import CaseKind, Stage
+from caseworks.extensions import db
+from caseworks.ladder.models import StageChange
+from caseworks.reports.jobs import term_start
+from caseworks.reports.models import StatsSnapshot
+from tests.scheduler.conftest import run
+
+
+def snapshots(day):
+    rows = db.session.scalars(select(StatsSnapshot).where(StatsSnapshot.snapshot_date == day)).all()
+    return {row.area_id: row for row in rows}
+
+
+def change(case, from_stage, to_stage, when):
+    db.session.add(StageChange(case_id=case.id, transition="test", from_stage=from_stage, to_stage=to_stage,
+                               changed_dt=when))
+
+
+def test_snapshot_counts_per_county_and_township(day0, make_case, users, places):
+    a = make_case(teacher=users.teacher, cadre=users.village_cadre, opened_date=day0 - timedelta(days=60),
+                  stage_entered_date=day0 - timedelta(days=60))  # stale, visit overdue
+    make_case(kind=CaseKind.AT_RISK, teacher=users.teacher)  # no cadre
+    make_case(kind=CaseKind.SUSPECTED, village=places.vil_a2a, school=places.school_a2)  # nobody assigned
+    returned = make_case(stage=Stage.RETURNED, teacher=users.teacher, cadre=users.village_cadre)
+    make_case(stage=Stage.CLOSED, teacher=users.teacher, cadre=users.village_cadre)  # not counted
+    make_case(village=places.vil_b1a, school=places.school_b1, teacher=users.other_teacher,
+              cadre=users.other_village_cadre)
+    change(returned, Stage.SCHOOL_PERSUASION, Stage.RETURNED, clock.now() - timedelta(days=3))
+    change(a, Stage.RETURNED, Stage.SCHOOL_PERSUASION, clock.now() - timedelta(days=2))  # a relapse
+    change(a, Stage.SCHOOL_PERSUASION, Stage.RETURNED, clock.now() - timedelta(days=200))  # last term
+    db.session.flush()
+    summary = run()["build_statistics_snapshot"]
+    assert summary == {"areas": 5, "replaced": 0, "open_cases": 5}
+    rows = snapshots(day0)
+    assert {rows[p.id].level for p in (places.county_a, places.county_b)} == {"county"}
+    county_a = rows[places.county_a.id].data
+    assert county_a["open_cases"] == 4
+    assert county_a["open_by_stage"]["school_persuasion"] == 1 and county_a["open_by_stage"]["verification"] == 1
+    assert "closed" not in county_a["open_by_stage"]
+    assert county_a["open_by_kind"] == {"suspected": 1, "at_risk": 1, "dropped_out": 2, "never_enrolled": 0}
+    assert (county_a["overdue_visits"], county_a["stale_cases"]) == (1, 1)
+    assert (county_a["missing_teacher"], county_a["missing_cadre"], county_a["unassigned"]) == (1, 2, 2)
+    assert (county_a["returns_this_term"], county_a["relapses_this_term"]) == (1, 1)
+    assert county_a["term_start"] == "2026-02-01"
+    town_a1, town_a2 = rows[places.town_a1.id].data, rows[places.town_a2.id].data
+    assert rows[places.town_a1.id].level == "township"
+    assert (town_a1["open_cases"], town_a2["open_cases"]) == (3, 1)
+    assert (town_a2["missing_teacher"], town_a2["unassigned"]) == (1, 1)
+    assert rows[places.county_b.id].data["open_cases"] == rows[places.town_b1.id].data["open_cases"] == 1
+
+
+def test_a_rerun_the_same_day_replaces_the_rows(day0, make_case, users, places):
+    make_case(teacher=users.teacher)
+    run("build_statistics_snapshot")
+    before = snapshots(day0)[places.county_a.id].data["open_cases"]
+    make_case(teacher=users.teacher)
+    assert run("build_statistics_snapshot")["build_statistics_snapshot"]["replaced"] == 5
+    rows = snapshots(day0)
+    assert len(rows) == 5
+    assert (before, rows[places.county_a.id].data["open_cases"]) == (1, 2)
+    clock.advance(days=1)
+    run("build_statistics_snapshot")
+    assert len(snapshots(clock.today())) == 5 and len(snapshots(day0)) == 5
+
+
+def test_term_start():
+    assert term_start(date(2026, 3, 2)) == date(2026, 2, 1)
+    assert term_start(date(2026, 8, 31)) == date(2026, 2, 1)
+    assert term_start(date(2026, 9, 1)) == date(2026, 9, 1)
+    assert term_start(date(2027, 1, 15)) == date(2026, 9, 1)
