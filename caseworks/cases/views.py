@@ -130,7 +130,7 @@ def render_case(case, *, revealed=False, plan_form=None, status=200):
         may_assign_cadre=permissions.may_assign_cadre(user, case),
         may_see_sensitive=permissions.may_see_sensitive(user, case),
         plan_form=plan_form or (PlanItemForm() if may_edit else None),
-        panels=[(p.template, ctx) for p in CASE_PANELS if (ctx := p.context(case, user)) is not None],
+        panels=[(p.template, ctx, p.order) for p in CASE_PANELS if (ctx := p.context(case, user)) is not None],
     ), status
 
 
