@@ -1,18 +1,22 @@
 """Page benchmark at province scale, with the raw SQL behind each page beside it.
 
-    .venv/bin/python -m bench.run [--requests N] [--reload] [--skip-county]
+    .venv/bin/python -m bench.run [--requests N] [--reload] [--skip-county] [--skip-sweep]
 
 Loads the province demo data once into its own PostgreSQL database (reused on later runs),
 then requests each page of ``TARGETS`` through Flask's test client as the users listed for it:
 N timed requests after warm-ups, the SQL statements per request, and the median time of the
 same statements replayed straight on a DBAPI connection. A county-scale database shows that
-the number of statements per page does not grow with the data. See bench/README.md.
+the number of statements per page does not grow with the data. Last, one full scheduler sweep
+(``flask --app wsgi scheduler --once``) over the province database, twice: the second one finds
+nothing left to do. See bench/README.md.
 """
 
 import argparse
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,7 +30,9 @@ from caseworks.accounts.models import User
 from caseworks.cases.models import Case, Child
 from caseworks.core.choices import Stage
 from caseworks.demo import generator
+from caseworks.demo.visits import VISITS_PER_CASE
 from caseworks.extensions import db
+from caseworks.visits.models import Visit
 from config import Config
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/caseworks_bench"
@@ -69,7 +75,12 @@ TARGETS = [
     Target("case list, township filter", lambda f: f"/cases?township={f.township_id}", ("township1", "reviewer1")),
     Target("case list, name search", lambda f: f"/cases?q={f.name_query}"),
     Target("case detail", lambda f: f"/cases/{f.case_id}"),
+    Target("my visits", "/visits/mine", ("teacher1", "cadre1")),
+    Target("overdue visits", "/visits/overdue", ("township1", "reviewer1")),
 ]
+ROOT = Path(__file__).resolve().parent.parent
+#: DESIGN.md has no number for it; the bench holds a sweep over the province data to a minute
+SWEEP_TARGET_SECONDS = 60
 
 
 def find_facts(session):
@@ -198,7 +209,8 @@ def prepare(url, scale, reload):
     expected = generator.SCALES[scale].counties * generator.SCALES[scale].cases_per_county
     with app.app_context():
         loaded = (not reload and schema_matches()
-                  and db.session.scalar(select(func.count()).select_from(Case)) == expected)
+                  and db.session.scalar(select(func.count()).select_from(Case)) == expected
+                  and db.session.scalar(select(func.count()).select_from(Visit)) == expected * VISITS_PER_CASE)
         db.session.rollback()
         if loaded:
             note = json.loads(stamp.read_text()) if stamp.exists() else {}
@@ -287,7 +299,62 @@ def _percentile(samples, pct):
     return ordered[index]
 
 
-def report(rows, notes, facts, requests):
+# --- the scheduler sweep --------------------------------------------------------------------------
+
+@dataclass
+class Sweep:
+    label: str
+    seconds: float
+    status: int
+    jobs: list = field(default_factory=list)  # (job, status, seconds, summary) as the command prints them
+    error: str = ""
+
+
+#: a line of ``scheduler --once``: job, status, seconds, summary (or error)
+JOB_LINE = re.compile(r"^(\S+)\s+(\S+)\s+([\d.]+) s\s+(.*)$")
+
+
+def scheduler_available():
+    return (ROOT / "caseworks" / "scheduler" / "cli.py").exists()
+
+
+def sweep(url, label):
+    """``flask --app wsgi scheduler --once`` on ``url`` as a subprocess, timed from outside
+    (start-up of the app included)."""
+    env = {**os.environ, "CASEWORKS_DATABASE_URL": url}
+    command = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "scheduler", "--once"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - started
+    jobs = [m.groups() for m in map(JOB_LINE.match, done.stdout.splitlines()) if m]
+    error = "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["?"])[-1]
+    return Sweep(label, seconds, done.returncode, jobs, error)
+
+
+def sweep_report(sweeps):
+    lines = [
+        "",
+        f"## Scheduler sweep (province data, `flask --app wsgi scheduler --once`; target under {SWEEP_TARGET_SECONDS} s)",
+        "",
+        "| sweep | exit | wall s (incl. app start-up) |",
+        "|---|---:|---:|",
+    ]
+    for s in sweeps:
+        lines.append(f"| {s.label} | {s.status} | {s.seconds:.1f} |" + (f" {s.error}" if s.error else ""))
+    if sweeps and sweeps[0].jobs:
+        lines += ["", "| job | " + " | ".join(f"{s.label}: s | {s.label}: result" for s in sweeps) + " |",
+                  "|---|" + "---:|---|" * len(sweeps)]
+        by_job = [dict((j[0], j) for j in s.jobs) for s in sweeps]
+        for name in [j[0] for j in sweeps[0].jobs]:
+            cells = []
+            for jobs in by_job:
+                job = jobs.get(name)
+                cells += [job[2], f"{job[1]} `{job[3]}`"] if job else ["–", "–"]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def report(rows, notes, facts, requests, sweeps=None):
     lines = [
         f"# caseworks page benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -320,6 +387,8 @@ def report(rows, notes, facts, requests):
         "Raw SQL: the statements of one request replayed on a bare DBAPI connection (reads only, "
         "results fetched); the gap to the median is Python — ORM, templates, the test client.",
     ]
+    if sweeps is not None:
+        lines += sweep_report(sweeps) if sweeps else ["", "Scheduler sweep: not measured (no caseworks/scheduler/cli.py)."]
     return "\n".join(lines) + "\n"
 
 
@@ -328,6 +397,7 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page and user (default 50)")
     parser.add_argument("--reload", action="store_true", help="rebuild the databases and reload the data")
     parser.add_argument("--skip-county", action="store_true", help="no county-scale comparison of query counts")
+    parser.add_argument("--skip-sweep", action="store_true", help="no scheduler sweep")
     args = parser.parse_args(argv)
 
     url = os.environ.get("CASEWORKS_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -343,7 +413,16 @@ def main(argv=None):
         for row in rows:
             other = by_key.get((row.target, row.user))
             row.county_queries = other.queries if other is not None else None
-    text_report = report(rows, notes, facts, args.requests)
+    sweeps = None
+    if not args.skip_sweep:
+        sweeps = []
+        if scheduler_available():
+            fresh = not notes["province"].get("reused")
+            for n in (1, 2):
+                label = f"sweep {n}" + (" (fresh data)" if n == 1 and fresh else "")
+                print(f"[province] scheduler {label} ...", flush=True)
+                sweeps.append(sweep(url, label))
+    text_report = report(rows, notes, facts, args.requests, sweeps)
     print(text_report)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"

@@ -75,7 +75,7 @@ def entry_dates(rng, path, opened, entered):
             offsets = sorted(rng.sample(range(1, span), len(free)))
         else:
             offsets = sorted(rng.randint(0, span) for _ in free)
-        for index, offset in zip(free, offsets):
+        for index, offset in zip(free, offsets, strict=True):
             dates[index] = low + timedelta(days=offset)
     return dates
 

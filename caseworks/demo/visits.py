@@ -107,7 +107,7 @@ class VisitBuilder:
         budget = VISITS_PER_CASE * len(plans) - sum(row is not None for row in planned) - sum(looks)
         spans = [self._spans(plan) for plan in plans]
         wanted = _share_out(budget, spans)
-        for plan, row, look, segments, count in zip(plans, planned, looks, spans, wanted):
+        for plan, row, look, segments, count in zip(plans, planned, looks, spans, wanted, strict=True):
             if row is not None:
                 yield row
             done = list(self._done(rng, plan, segments, count)) if count else []
@@ -207,7 +207,7 @@ class VisitBuilder:
         dismissed = case["dismissed_reason"]
         location = (rng.uniform(24.7, 29.1), rng.uniform(103.7, 109.4)) if rng.random() < 0.5 else None
         last_index = len(spans) - 1
-        for index, ((stage, start, end, _least, _weight), n) in enumerate(zip(spans, per_span)):
+        for index, ((stage, start, end, _least, _weight), n) in enumerate(zip(spans, per_span, strict=True)):
             width = (end - start).days
             days = sorted(start + timedelta(days=rng.randint(0, width)) for _ in range(n))
             if index == last_index:
@@ -370,4 +370,4 @@ def _share_out(budget, spans):
     order = sorted(range(len(quotas)), key=lambda i: (counts[i] - quotas[i], i))
     for i in order[:left]:
         counts[i] += 1
-    return [a + b for a, b in zip(least, counts)]
+    return [a + b for a, b in zip(least, counts, strict=True)]

@@ -30,10 +30,11 @@ from caseworks.core.choices import (
 )
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
+from caseworks.review.models import SpotCheckResult
 
 #: what an entry's ``kind`` means
 KIND_LABELS = {
-    "create": _l("Created"),
+    "create": _l("Record created"),
     "change": _l("Changed"),
     "assign": _l("Assigned"),
     "transition": _l("Stage change"),
@@ -108,6 +109,8 @@ FIELD_LABELS = {
     "monitoring_until": _l("Monitoring until"),
     "until": _l("Until"),
     "result": _l("Result"),
+    "reopened": _l("Case reopened"),
+    "truncated": _l("Cut to the row limit"),
     "notes": _l("Notes"),
     "checked_date": _l("Checked on"),
     "percent": _l("Percent"),
@@ -137,6 +140,7 @@ _CHOICE_OF_KEY = {
     "gender": Gender,
     "disability_type": DisabilityType,
     "role": Role,
+    "result": SpotCheckResult,
 }
 #: list-valued keys whose items are codes
 _CHOICE_LIST_OF_KEY = {"reasons": DropoutReason, "groups": SpecialGroup}
@@ -288,7 +292,8 @@ def _title(entry):
 
 
 #: extra keys a transition or export records besides before → after, shown as notes
-_NOTE_KEYS = ("reason", "details", "filters", "rows", "result", "notes", "checked_date", "percent", "seed",
+_NOTE_KEYS = ("reason", "details", "filters", "rows", "truncated", "result", "notes", "checked_date", "reopened",
+              "percent", "seed",
               "period_start_date", "period_end_date", "population_size", "case_ids")
 
 

@@ -25,6 +25,7 @@ from caseworks.visits.models import Visit, VisitPurpose
 BATCH = 5000
 
 NO_SYNC = {"synchronize_session": False}
+COUNTY_LOOK = VisitPurpose.COUNTY_LOOK.value
 
 
 def _chunks(items, size=BATCH):
@@ -67,7 +68,9 @@ class _Plan:
 
     def write(self):
         for chunk in _chunks(self.inserts):
-            db.session.execute(insert(Visit), chunk)
+            # Core executemany (pipelined by psycopg), not the ORM's bulk insert: that splits the
+            # rows into many small statements wherever a value is None (an unassigned visit)
+            db.session.execute(insert(Visit.__table__), chunk)
         for chunk in _chunks(self.updates):
             db.session.execute(update(Visit), chunk)
         for chunk in _chunks(self.cancels):
@@ -140,7 +143,7 @@ def plan_visits(today):
         select(Visit.id, Visit.case_id, Visit.due_date, Visit.purpose, Visit.assignee_id, Visit.is_overdue)
         .where(_is_open(), Visit.due_date.is_not(None)).order_by(Visit.case_id, Visit.due_date, Visit.id)
     ):
-        (looks if visit.purpose == VisitPurpose.COUNTY_LOOK else regular)[visit.case_id].append(visit)
+        (looks if visit.purpose == COUNTY_LOOK else regular)[visit.case_id].append(visit)
 
     for case in cases.values():
         profile = profiles[case.county_id]

@@ -232,7 +232,7 @@ def test_ladder_cases_have_persuasion_contacts_and_a_stage_history(seeded):
             continue  # opened at school persuasion
         assert rows, case
         assert rows[-1].to_stage == case.stage
-        assert all(a.to_stage == b.from_stage for a, b in zip(rows, rows[1:])), case
+        assert all(a.to_stage == b.from_stage for a, b in zip(rows, rows[1:], strict=False)), case
         assert all(r.actor_id and r.reason for r in rows)
         assert clock.local_date_start(case.stage_entered_date) <= rows[-1].changed_dt
         if case.kind != CaseKind.SUSPECTED:
