@@ -62,7 +62,7 @@ function flushQueue() {
   }).catch(function () { /* still offline; try again later */ });
 }
 
-function showOutbox() {
+function showOutbox(message) {
   var count = readQueue().length, box = document.getElementById("outbox");
   if (!count) { if (box) box.remove(); return; }
   if (!box) {
@@ -70,8 +70,9 @@ function showOutbox() {
     box.id = "outbox"; box.className = "flash flash-warning"; box.setAttribute("role", "status");
     var main = document.querySelector("main"); main.insertBefore(box, main.firstChild);
   }
-  box.textContent = document.documentElement.lang.indexOf("zh") === 0
+  var waiting = document.documentElement.lang.indexOf("zh") === 0
     ? "本机有 " + count + " 条家访记录待联网后提交。" : count + " visit(s) waiting on this phone for a connection.";
+  box.textContent = message ? message + " " + waiting : waiting;
 }
 
 document.addEventListener("submit", function (event) {
@@ -83,10 +84,11 @@ document.addEventListener("submit", function (event) {
   // the same client_uuid, so it is recorded once)
   if (navigator.onLine) return;
   event.preventDefault();
+  event.stopImmediatePropagation();  // the form stays usable: nothing was sent
   var queue = readQueue().filter(function (q) { return q.id !== item.id; });
   queue.push(item); writeQueue(queue);
-  alert(form.getAttribute("data-offline"));
-  window.location = document.referrer || "/visits/mine";
+  showOutbox(form.getAttribute("data-offline"));
+  window.scrollTo(0, 0);
 }, true);
 
 window.addEventListener("online", flushQueue);

@@ -13,13 +13,15 @@ RESUME_WEIGHTS = (50, 30, 15, 5)
 #: asked for straight from the ladder
 OUTCOMES_AFTER_RETURN = ("returned_to_school", "vocational_school")
 MONITORING_DAYS = 30
+#: made by the scheduler, with no actor
+SYSTEM_TRANSITIONS = ("end_monitoring",)
 
 
 def transition_name(from_stage, to_stage):
     if to_stage == "closed":
         return "dismiss_suspicion" if from_stage == "verification" else "approve_closure"
     if to_stage == "pending_review":
-        return "request_closure"
+        return "end_monitoring" if from_stage == "returned" else "request_closure"
     if to_stage == "returned":
         return "record_return"
     if from_stage == "verification":
@@ -96,7 +98,7 @@ def stage_changes(rng, case, path, dates, people, now, outcome):
         day = dates[index]
         if name == "dismiss_suspicion":
             reason = case["dismissed_reason"] or ""
-        elif name == "request_closure" and from_stage != "returned" and outcome in names.CLOSURE_REQUESTS:
+        elif name == "request_closure" and outcome in names.CLOSURE_REQUESTS:
             reason = names.CLOSURE_REQUESTS[outcome]
         else:
             reason = rng.choice(names.TRANSITION_REASONS[name])
@@ -109,7 +111,7 @@ def stage_changes(rng, case, path, dates, people, now, outcome):
             "transition": name,
             "from_stage": from_stage,
             "to_stage": to_stage,
-            "actor_id": _actor(name, people)["id"],
+            "actor_id": _actor(name, people)["id"] if name not in SYSTEM_TRANSITIONS else None,
             "changed_dt": at_local(rng, day, now),
             "reason": reason,
             "evidence": evidence,

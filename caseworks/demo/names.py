@@ -209,7 +209,8 @@ TRANSITION_REASONS = {
     "escalate_administrative": ("乡镇联合劝返仍未返校，下达督促复学通知书。", "经多次联合劝返，监护人仍不送孩子返校，依法书面督促。"),
     "escalate_judicial": ("通知书期限届满仍未返校，启动司法督促程序。", "监护人逾期未改正，提请司法机关依法督促。"),
     "record_return": ("学生已返校上课，学校已确认到校。", "孩子已回校复学，班主任确认出勤。"),
-    "request_closure": ("监测期满，出勤正常，申请销号。", "复学后稳定就读满一个月，申请县级审核销号。"),
+    "end_monitoring": ("监测期满，期间出勤正常，转县级审核。",),
+    "request_closure": ("经核实情况属实，申请县级审核销号。",),
     "approve_closure": ("材料齐全，核查属实，同意销号。", "经审核，复学证明和监测记录完整，同意销号。"),
 }
 CLOSURE_REQUESTS = {
@@ -224,5 +225,5 @@ EVIDENCE = {
     "escalate_administrative": "{title} {prefix}〔{year}〕{number}号，已当面送达监护人",
     "escalate_judicial": "司法建议书（{year}）第{number}号",
     "record_return": "班主任到校确认，考勤记录",
-    "request_closure": "监测期出勤记录",
+    "end_monitoring": "监测期出勤记录",
 }

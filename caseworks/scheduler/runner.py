@@ -158,14 +158,9 @@ def serve(app):
             scheduler.add_job(fire, trigger, args=(app, spec.name, trigger), id=spec.name, name=spec.description)
             log.info("%s: %s", spec.name, trigger)
         lost = []
-
-        def check_leader():
-            if not leader.still_held():
-                lost.append(True)
-                scheduler.shutdown(wait=False)
-
         if leader.applies:
-            scheduler.add_job(check_leader, "interval", seconds=LEADER_POLL_SECONDS, id="leader-check")
+            scheduler.add_job(_check_leader, "interval", seconds=LEADER_POLL_SECONDS, id="leader-check",
+                              args=(scheduler, leader, lost))
         try:
             scheduler.start()
         finally:
@@ -174,3 +169,11 @@ def serve(app):
         if not lost:
             return
         log.warning("leadership lost; standing by")
+
+
+def _check_leader(scheduler, leader, lost):
+    """Stop firing as soon as the leader lock is gone (its connection dropped): another
+    process may have taken over."""
+    if not leader.still_held():
+        lost.append(True)
+        scheduler.shutdown(wait=False)

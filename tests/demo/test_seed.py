@@ -223,8 +223,9 @@ def test_ladder_cases_have_persuasion_contacts_and_a_stage_history(seeded):
                                                                   StageChange.id)):
         changes[change.case_id].append(change)
     names = Counter(c.transition for rows in changes.values() for c in rows)
-    assert {"escalate_township", "escalate_administrative", "escalate_judicial", "record_return",
-            "request_closure", "approve_closure", "dismiss_suspicion", "confirm_dropout"} <= set(names)
+    assert {"escalate_township", "escalate_administrative", "escalate_judicial", "record_return", "end_monitoring",
+            "request_closure", "approve_closure", "dismiss_suspicion", "confirm_dropout",
+            "stopped_attending"} <= set(names)
     checked = 0
     for case in db.session.scalars(select(Case).where(Case.stage.notin_(("verification", "support")))):
         rows = changes[case.id]
@@ -233,7 +234,7 @@ def test_ladder_cases_have_persuasion_contacts_and_a_stage_history(seeded):
         assert rows, case
         assert rows[-1].to_stage == case.stage
         assert all(a.to_stage == b.from_stage for a, b in zip(rows, rows[1:], strict=False)), case
-        assert all(r.actor_id and r.reason for r in rows)
+        assert all(r.reason and (r.actor_id or r.transition == "end_monitoring") for r in rows)
         assert clock.local_date_start(case.stage_entered_date) <= rows[-1].changed_dt
         if case.kind != CaseKind.SUSPECTED:
             contacts, home = persuasion_counts(case)

@@ -45,7 +45,7 @@ def start_two(command):
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in processes]
-    for p, (out, err) in zip(processes, outputs):
+    for p, (out, err) in zip(processes, outputs, strict=True):
         assert p.returncode == 0, out + err
     return [out for out, _ in outputs]
 
