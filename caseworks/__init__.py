@@ -80,8 +80,11 @@ def _init_extensions(app):
 
 
 def _configure_sqlite(engine):
-    """Foreign keys on, and let SQLAlchemy (not pysqlite) begin transactions so that
-    savepoints work as documented."""
+    """Foreign keys on, and let SQLAlchemy (not pysqlite) begin transactions so that savepoints
+    work as documented. Transactions begin IMMEDIATE: two requests that both read and then write
+    (the audit chain's head, say) would otherwise deadlock, and SQLite answers that with
+    "database is locked" at once instead of waiting. Write-ahead logging lets pages read while
+    another request writes."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -89,11 +92,13 @@ def _configure_sqlite(engine):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_blueprints(app):

@@ -49,17 +49,21 @@ function send(item) {
   return fetch(item.action, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" });
 }
 
+var flushing = false;
+
 function flushQueue() {
   var queue = readQueue();
-  if (!queue.length || !navigator.onLine) return;
+  if (flushing || !queue.length || !navigator.onLine) return;
+  flushing = true;
   var item = queue[0];
   send(item).then(function (response) {
     // sent (or refused for good): either way it leaves the outbox; a refusal is shown
     writeQueue(readQueue().filter(function (q) { return q.id !== item.id; }));
+    flushing = false;
     if (!response.ok) { window.location = item.action; return; }
     showOutbox();
     flushQueue();
-  }).catch(function () { /* still offline; try again later */ });
+  }).catch(function () { flushing = false; /* still offline; try again later */ });
 }
 
 function showOutbox(message) {

@@ -47,6 +47,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",
 ]
 BROWSER_DATABASE = "caseworks_browser"
 PHONE = {"width": 390, "height": 844}
