@@ -77,6 +77,11 @@ TARGETS = [
     Target("case detail", lambda f: f"/cases/{f.case_id}"),
     Target("my visits", "/visits/mine", ("teacher1", "cadre1")),
     Target("overdue visits", "/visits/overdue", ("township1", "reviewer1")),
+    Target("review queue", "/review", ("reviewer1",)),
+    Target("review page", lambda f: f"/review/{f.extra['pending_case_id']}", ("reviewer1",)),
+    Target("audit trail", "/audit", ("reviewer1",)),
+    Target("audit trail, one case", lambda f: f"/audit?case={f.case_id}", ("reviewer1",)),
+    Target("case history", lambda f: f"/cases/{f.case_id}/history", ("reviewer1", "principal1")),
 ]
 ROOT = Path(__file__).resolve().parent.parent
 #: DESIGN.md has no number for it; the bench holds a sweep over the province data to a minute
@@ -99,7 +104,13 @@ def find_facts(session):
         .where(Case.township_id == township.area_id)
         .group_by(prefix).order_by(func.count().desc(), prefix).limit(1)
     )
-    return Facts(township_id=township.area_id, case_id=case_id, name_query=name_query)
+    reviewer = session.scalar(select(User).where(User.username == "reviewer1"))
+    pending_case_id = session.scalar(
+        select(Case.id).where(Case.county_id == reviewer.area_id, Case.stage == Stage.PENDING_REVIEW)
+        .order_by(Case.id).limit(1)
+    )
+    return Facts(township_id=township.area_id, case_id=case_id, name_query=name_query,
+                 extra={"pending_case_id": pending_case_id})
 
 
 # --- statement recording --------------------------------------------------------------------------
@@ -314,6 +325,17 @@ class Sweep:
 JOB_LINE = re.compile(r"^(\S+)\s+(\S+)\s+([\d.]+) s\s+(.*)$")
 
 
+def verify_chain(url):
+    """``flask --app wsgi audit verify`` on the province data: (seconds, exit code, its line)."""
+    env = {**os.environ, "CASEWORKS_DATABASE_URL": url}
+    command = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "audit", "verify"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - started
+    line = (done.stdout.strip() or done.stderr.strip()).splitlines()
+    return seconds, done.returncode, line[0] if line else ""
+
+
 def scheduler_available():
     return (ROOT / "caseworks" / "scheduler" / "cli.py").exists()
 
@@ -423,6 +445,10 @@ def main(argv=None):
                 print(f"[province] scheduler {label} ...", flush=True)
                 sweeps.append(sweep(url, label))
     text_report = report(rows, notes, facts, args.requests, sweeps)
+    print("[province] audit verify ...", flush=True)
+    seconds, status, line = verify_chain(url)
+    text_report += (f"\n## Audit chain\n`flask --app wsgi audit verify` on the province data: {seconds:.1f} s "
+                    f"(exit {status}): {line}\n")
     print(text_report)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"

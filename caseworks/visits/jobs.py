@@ -92,8 +92,8 @@ def _plan_regular(plan, case, profile, planned):
     keep, *extra = planned
     plan.cancel(extra, "cancelled")
     values = {}
-    if keep.purpose != VisitPurpose.MANUAL and (keep.purpose, keep.due_date) != (purpose, due):
-        # a contact was logged, or the stage changed: the plan follows (a hand-planned visit keeps its date)
+    if (keep.purpose, keep.due_date) != (purpose, due):
+        # a contact was logged, or the stage changed: the plan follows
         values.update(purpose=purpose, due_date=due, is_overdue=due < plan.today)
     if keep.assignee_id is None and assignee_id is not None:
         values["assignee_id"] = assignee_id
@@ -138,23 +138,28 @@ def plan_visits(today):
         select(Visit.case_id, func.max(Visit.visit_date))
         .where(Visit.purpose == VisitPurpose.COUNTY_LOOK, Visit.done_dt.is_not(None)).group_by(Visit.case_id)
     ).all())
-    regular, looks = defaultdict(list), defaultdict(list)
+    regular, looks, by_hand = defaultdict(list), defaultdict(list), defaultdict(list)
     for visit in db.session.execute(
         select(Visit.id, Visit.case_id, Visit.due_date, Visit.purpose, Visit.assignee_id, Visit.is_overdue)
         .where(_is_open(), Visit.due_date.is_not(None)).order_by(Visit.case_id, Visit.due_date, Visit.id)
     ):
-        (looks if visit.purpose == COUNTY_LOOK else regular)[visit.case_id].append(visit)
+        group = looks if visit.purpose == COUNTY_LOOK else by_hand if visit.purpose == VisitPurpose.MANUAL else regular
+        group[visit.case_id].append(visit)
 
     for case in cases.values():
         profile = profiles[case.county_id]
         _plan_regular(plan, case, profile, regular.pop(case.id, []))
         if case.id in look_cases:
             _plan_county_look(plan, case, profile, looks.pop(case.id, []), last_looks.get(case.id))
-    # what is left belongs to closed cases, or to cases that no longer get the county look
+        if cadence.rule_for(case.stage, profile) is not None:
+            by_hand.pop(case.id, None)  # a visit planned by hand stays while the case is visited
+    # what is left belongs to cases no longer visited, or no longer getting the county look
     for visits in regular.values():
         plan.cancel(visits, "cancelled")
     for visits in looks.values():
         plan.cancel(visits, "looks_cancelled")
+    for visits in by_hand.values():
+        plan.cancel(visits, "cancelled")
     plan.write()
 
     summary = {"open_cases": len(cases), "county_look_cases": len(look_cases)}

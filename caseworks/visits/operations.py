@@ -39,29 +39,30 @@ def _default_assignee(case):
 
 
 def ensure_planned(case, profile=None):
-    """Keep exactly one regular planned visit ahead for an open case, due by the cadence rule;
-    cancel planned visits of a case that is no longer visited. Returns the planned visit (or
-    None). Idempotent: calling it twice changes nothing the second time."""
+    """Keep exactly one regular planned visit ahead for an open case, due by the cadence rule
+    (visits planned by hand and the county look are kept beside it); cancel every planned visit
+    of a case that is no longer visited. Returns the regular planned visit (or None).
+    Idempotent: calling it twice changes nothing the second time."""
     profile = profile or profile_for(case.county_id)
     wanted = cadence.next_due(case, profile)
-    planned = [v for v in open_planned_visits(case) if v.purpose != VisitPurpose.COUNTY_LOOK]
+    open_visits = open_planned_visits(case)
     now = clock.now()
     if wanted is None:
-        for visit in planned:
+        for visit in open_visits:
             visit.cancelled_dt = now
         db.session.flush()
         return None
     due, purpose = wanted
-    keep, *extra = planned or [None]
+    regular = [v for v in open_visits if v.purpose not in (VisitPurpose.COUNTY_LOOK, VisitPurpose.MANUAL)]
+    keep, *extra = regular or [None]
     for visit in extra:
         visit.cancelled_dt = now
     if keep is None:
         keep = Visit(case_id=case.id, due_date=due, purpose=purpose, assignee_id=_default_assignee(case),
-                     planned_dt=now)
+                     planned_dt=now, is_overdue=due < clock.today())
         db.session.add(keep)
-    elif keep.purpose != VisitPurpose.MANUAL and (keep.purpose, keep.due_date) != (purpose, due):
-        # a contact was logged, or the case moved to a stage with another cadence: the plan
-        # follows (a visit planned by hand keeps its date)
+    elif (keep.purpose, keep.due_date) != (purpose, due):
+        # a contact was logged, or the case moved to a stage with another cadence: the plan follows
         keep.purpose = purpose
         keep.due_date = due
         keep.is_overdue = due < clock.today()

@@ -1,8 +1,8 @@
-"""case register
+"""caseworks schema
 
-Revision ID: f7cb4c4f594c
+Revision ID: 8ccc2cca38e0
 Revises: 
-Create Date: 2026-11-22 17:55:11.579464
+Create Date: 2026-11-22 18:19:56.230231
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f7cb4c4f594c'
+revision = '8ccc2cca38e0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -46,6 +46,25 @@ def upgrade():
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
+    op.create_table('job_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sa.String(length=64), nullable=False),
+    sa.Column('slot', sa.String(length=80), nullable=False),
+    sa.Column('is_manual', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('started_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('duration_ms', sa.Integer(), nullable=True),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('host', sa.String(length=100), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_run')),
+    sa.UniqueConstraint('job', 'slot', name=op.f('uq_job_run_job'))
+    )
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.create_index('ix_job_run_job_started', ['job', 'started_dt'], unique=False)
+
     op.create_table('child',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
@@ -65,6 +84,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_child_household_village_id'), ['household_village_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_child_name'), ['name'], unique=False)
 
+    op.create_table('notice_counter',
+    sa.Column('county_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last_number', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['county_id'], ['area.id'], name=op.f('fk_notice_counter_county_id_area')),
+    sa.PrimaryKeyConstraint('county_id', 'year', name=op.f('pk_notice_counter'))
+    )
     op.create_table('policy_profile',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('county_id', sa.Integer(), nullable=False),
@@ -109,6 +135,20 @@ def upgrade():
     with op.batch_alter_table('school', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_school_county_id'), ['county_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_school_township_id'), ['township_id'], unique=False)
+
+    op.create_table('stats_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('snapshot_date', sa.Date(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_stats_snapshot_area_id_area'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_snapshot')),
+    sa.UniqueConstraint('snapshot_date', 'area_id', name=op.f('uq_stats_snapshot_snapshot_date'))
+    )
+    with op.batch_alter_table('stats_snapshot', schema=None) as batch_op:
+        batch_op.create_index('ix_stats_snapshot_area_date', ['area_id', 'snapshot_date'], unique=False)
 
     op.create_table('child_group',
     sa.Column('child_id', sa.Integer(), nullable=False),
@@ -209,11 +249,18 @@ def upgrade():
     sa.Column('dismissed_reason', sa.Text(), nullable=True),
     sa.Column('closed_outcome', sa.String(length=24), nullable=True),
     sa.Column('closed_date', sa.Date(), nullable=True),
+    sa.Column('closed_until', sa.Date(), nullable=True),
+    sa.Column('return_date', sa.Date(), nullable=True),
+    sa.Column('return_school_id', sa.Integer(), nullable=True),
+    sa.Column('return_class', sa.String(length=32), nullable=True),
+    sa.Column('return_confirmed_by', sa.String(length=100), nullable=True),
+    sa.Column('monitoring_until', sa.Date(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['cadre_id'], ['user_account.id'], name=op.f('fk_case_file_cadre_id_user_account')),
     sa.ForeignKeyConstraint(['child_id'], ['child.id'], name=op.f('fk_case_file_child_id_child')),
     sa.ForeignKeyConstraint(['county_id'], ['area.id'], name=op.f('fk_case_file_county_id_area')),
     sa.ForeignKeyConstraint(['opened_by_id'], ['user_account.id'], name=op.f('fk_case_file_opened_by_id_user_account')),
+    sa.ForeignKeyConstraint(['return_school_id'], ['school.id'], name=op.f('fk_case_file_return_school_id_school')),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_case_file_school_id_school')),
     sa.ForeignKeyConstraint(['school_township_id'], ['area.id'], name=op.f('fk_case_file_school_township_id_area')),
     sa.ForeignKeyConstraint(['teacher_id'], ['user_account.id'], name=op.f('fk_case_file_teacher_id_user_account')),
@@ -234,6 +281,24 @@ def upgrade():
         batch_op.create_index('ix_case_file_township_stage', ['township_id', 'stage'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_file_village_id'), ['village_id'], unique=False)
         batch_op.create_index('uq_case_file_open_child', ['child_id'], unique=True, sqlite_where=sa.text("stage != 'closed'"), postgresql_where=sa.text("stage != 'closed'"))
+
+    op.create_table('spot_check',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('county_id', sa.Integer(), nullable=False),
+    sa.Column('drawn_by_id', sa.Integer(), nullable=False),
+    sa.Column('drawn_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('period_start_date', sa.Date(), nullable=False),
+    sa.Column('period_end_date', sa.Date(), nullable=False),
+    sa.Column('percent', sa.Integer(), nullable=False),
+    sa.Column('seed', sa.BigInteger(), nullable=False),
+    sa.Column('population_size', sa.Integer(), nullable=False),
+    sa.Column('case_ids', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['county_id'], ['area.id'], name=op.f('fk_spot_check_county_id_area')),
+    sa.ForeignKeyConstraint(['drawn_by_id'], ['user_account.id'], name=op.f('fk_spot_check_drawn_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spot_check'))
+    )
+    with op.batch_alter_table('spot_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_spot_check_county_id'), ['county_id'], unique=False)
 
     op.create_table('assignment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -257,6 +322,27 @@ def upgrade():
     sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_case_reason_case_id_case_file'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('case_id', 'reason', name=op.f('pk_case_reason'))
     )
+    op.create_table('closure_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=24), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('from_stage', sa.String(length=24), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('requested_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision', sa.String(length=12), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_closure_request_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_closure_request_decided_by_id_user_account')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_closure_request_requested_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_closure_request'))
+    )
+    with op.batch_alter_table('closure_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_closure_request_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('uq_closure_request_open', ['case_id'], unique=True, sqlite_where=sa.text('decided_dt IS NULL'), postgresql_where=sa.text('decided_dt IS NULL'))
+
     op.create_table('inbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -278,6 +364,52 @@ def upgrade():
         batch_op.create_index('ix_inbox_message_unread', ['user_id'], unique=False, sqlite_where=sa.text('read_dt IS NULL'), postgresql_where=sa.text('read_dt IS NULL'))
         batch_op.create_index(batch_op.f('ix_inbox_message_user_id'), ['user_id'], unique=False)
 
+    op.create_table('legal_step',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('step_date', sa.Date(), nullable=False),
+    sa.Column('authority', sa.String(length=100), nullable=False),
+    sa.Column('document_no', sa.String(length=60), nullable=False),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_legal_step_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_legal_step_recorded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_legal_step'))
+    )
+    with op.batch_alter_table('legal_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_legal_step_case_id'), ['case_id'], unique=False)
+
+    op.create_table('notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('county_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('document_no', sa.String(length=60), nullable=False),
+    sa.Column('title', sa.String(length=60), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('issuer', sa.String(length=100), nullable=False),
+    sa.Column('recipient', sa.String(length=50), nullable=False),
+    sa.Column('deadline_days', sa.Integer(), nullable=False),
+    sa.Column('issued_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=False),
+    sa.Column('served_date', sa.Date(), nullable=True),
+    sa.Column('served_to', sa.String(length=50), nullable=True),
+    sa.Column('served_by', sa.String(length=100), nullable=True),
+    sa.Column('deadline_date', sa.Date(), nullable=True),
+    sa.Column('lapsed_flagged_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_notice_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['county_id'], ['area.id'], name=op.f('fk_notice_county_id_area')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'], name=op.f('fk_notice_issued_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice')),
+    sa.UniqueConstraint('county_id', 'year', 'number', name='uq_notice_number')
+    )
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_case_id'), ['case_id'], unique=False)
+
     op.create_table('plan_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -292,6 +424,27 @@ def upgrade():
     )
     with op.batch_alter_table('plan_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_item_case_id'), ['case_id'], unique=False)
+
+    op.create_table('spot_check_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('spot_check_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('result', sa.String(length=12), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('checked_date', sa.Date(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('is_reopened', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_spot_check_item_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_spot_check_item_recorded_by_id_user_account')),
+    sa.ForeignKeyConstraint(['spot_check_id'], ['spot_check.id'], name=op.f('fk_spot_check_item_spot_check_id_spot_check'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spot_check_item')),
+    sa.UniqueConstraint('spot_check_id', 'case_id', name='uq_spot_check_item_case')
+    )
+    with op.batch_alter_table('spot_check_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_spot_check_item_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_spot_check_item_spot_check_id'), ['spot_check_id'], unique=False)
 
     op.create_table('stage_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -327,6 +480,34 @@ def upgrade():
     )
     with op.batch_alter_table('support_measure', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_support_measure_case_id'), ['case_id'], unique=False)
+
+    op.create_table('transfer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('from_village_id', sa.Integer(), nullable=False),
+    sa.Column('to_village_id', sa.Integer(), nullable=False),
+    sa.Column('to_township_id', sa.Integer(), nullable=False),
+    sa.Column('to_school_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('accepted', sa.Boolean(), nullable=True),
+    sa.Column('decline_reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_transfer_case_id_case_file'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_transfer_decided_by_id_user_account')),
+    sa.ForeignKeyConstraint(['from_village_id'], ['area.id'], name=op.f('fk_transfer_from_village_id_area')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_transfer_requested_by_id_user_account')),
+    sa.ForeignKeyConstraint(['to_school_id'], ['school.id'], name=op.f('fk_transfer_to_school_id_school')),
+    sa.ForeignKeyConstraint(['to_township_id'], ['area.id'], name=op.f('fk_transfer_to_township_id_area')),
+    sa.ForeignKeyConstraint(['to_village_id'], ['area.id'], name=op.f('fk_transfer_to_village_id_area')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer'))
+    )
+    with op.batch_alter_table('transfer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transfer_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_transfer_to_township_id'), ['to_township_id'], unique=False)
+        batch_op.create_index('uq_transfer_open', ['case_id'], unique=True, sqlite_where=sa.text('decided_dt IS NULL'), postgresql_where=sa.text('decided_dt IS NULL'))
 
     op.create_table('visit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -395,6 +576,12 @@ def downgrade():
         batch_op.drop_index('ix_visit_assignee_due')
 
     op.drop_table('visit')
+    with op.batch_alter_table('transfer', schema=None) as batch_op:
+        batch_op.drop_index('uq_transfer_open', sqlite_where=sa.text('decided_dt IS NULL'), postgresql_where=sa.text('decided_dt IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_transfer_to_township_id'))
+        batch_op.drop_index(batch_op.f('ix_transfer_case_id'))
+
+    op.drop_table('transfer')
     with op.batch_alter_table('support_measure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_support_measure_case_id'))
 
@@ -403,21 +590,43 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stage_change_case_id'))
 
     op.drop_table('stage_change')
+    with op.batch_alter_table('spot_check_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_spot_check_item_spot_check_id'))
+        batch_op.drop_index(batch_op.f('ix_spot_check_item_case_id'))
+
+    op.drop_table('spot_check_item')
     with op.batch_alter_table('plan_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_item_case_id'))
 
     op.drop_table('plan_item')
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_case_id'))
+
+    op.drop_table('notice')
+    with op.batch_alter_table('legal_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_legal_step_case_id'))
+
+    op.drop_table('legal_step')
     with op.batch_alter_table('inbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_message_user_id'))
         batch_op.drop_index('ix_inbox_message_unread', sqlite_where=sa.text('read_dt IS NULL'), postgresql_where=sa.text('read_dt IS NULL'))
         batch_op.drop_index(batch_op.f('ix_inbox_message_case_id'))
 
     op.drop_table('inbox_message')
+    with op.batch_alter_table('closure_request', schema=None) as batch_op:
+        batch_op.drop_index('uq_closure_request_open', sqlite_where=sa.text('decided_dt IS NULL'), postgresql_where=sa.text('decided_dt IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_closure_request_case_id'))
+
+    op.drop_table('closure_request')
     op.drop_table('case_reason')
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignment_case_id'))
 
     op.drop_table('assignment')
+    with op.batch_alter_table('spot_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_spot_check_county_id'))
+
+    op.drop_table('spot_check')
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.drop_index('uq_case_file_open_child', sqlite_where=sa.text("stage != 'closed'"), postgresql_where=sa.text("stage != 'closed'"))
         batch_op.drop_index(batch_op.f('ix_case_file_village_id'))
@@ -453,17 +662,26 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_child_group_group'))
 
     op.drop_table('child_group')
+    with op.batch_alter_table('stats_snapshot', schema=None) as batch_op:
+        batch_op.drop_index('ix_stats_snapshot_area_date')
+
+    op.drop_table('stats_snapshot')
     with op.batch_alter_table('school', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_school_township_id'))
         batch_op.drop_index(batch_op.f('ix_school_county_id'))
 
     op.drop_table('school')
     op.drop_table('policy_profile')
+    op.drop_table('notice_counter')
     with op.batch_alter_table('child', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_child_name'))
         batch_op.drop_index(batch_op.f('ix_child_household_village_id'))
 
     op.drop_table('child')
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.drop_index('ix_job_run_job_started')
+
+    op.drop_table('job_run')
     op.drop_table('audit_head')
     with op.batch_alter_table('area', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_area_township_id'))
