@@ -6,14 +6,13 @@ commits (the request or command does).
 
 import re
 import secrets
-
 from functools import cache
 
 from flask import current_app, has_request_context, request
-from werkzeug.security import check_password_hash, generate_password_hash
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from caseworks.accounts.models import User
 from caseworks.core import audit, clock

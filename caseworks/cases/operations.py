@@ -76,8 +76,9 @@ def _set_child(child, data):
     have = {g.group for g in child.group_rows}
     child.group_rows.extend(ChildGroup(group=g) for g in sorted(wanted - have))
     guardians = [g for g in data["guardians"] if (g.get("name") or "").strip()]
-    for position, (row, values) in enumerate(zip(list(child.guardians) + [None] * len(guardians), guardians)):
-        row = row or Guardian()
+    existing = list(child.guardians)
+    for position, values in enumerate(guardians):
+        row = existing[position] if position < len(existing) else Guardian()
         row.position = position
         row.name = values["name"].strip()
         row.relation = values["relation"]

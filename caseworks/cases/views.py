@@ -211,7 +211,7 @@ def _fill_edit_form(form, case):
     form.version.data = case.version
     while len(form.guardians.entries) < len(child.guardians):
         form.guardians.append_entry()
-    for entry, guardian in zip(form.guardians.entries, child.guardians):
+    for entry, guardian in zip(form.guardians.entries, child.guardians, strict=False):
         entry.form.name.data = guardian.name
         entry.form.relation.data = guardian.relation
         entry.form.phone.data = guardian.phone

@@ -1,6 +1,6 @@
 """The one clock. Code asks it for the time; tests set it."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -12,7 +12,7 @@ def now() -> datetime:
     """Current time, timezone-aware UTC."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:
@@ -25,7 +25,7 @@ def set_now(value: datetime | None) -> None:
     global _frozen
     if value is not None and value.tzinfo is None:
         raise ValueError("the clock takes aware datetimes only")
-    _frozen = value.astimezone(timezone.utc) if value is not None else None
+    _frozen = value.astimezone(UTC) if value is not None else None
 
 
 def advance(**kwargs) -> datetime:
@@ -38,7 +38,7 @@ def advance(**kwargs) -> datetime:
 
 def local_date_start(d: date) -> datetime:
     """The UTC instant at which local date ``d`` begins."""
-    return datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def to_local(value: datetime) -> datetime:

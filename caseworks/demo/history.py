@@ -17,13 +17,19 @@ MONITORING_DAYS = 30
 SYSTEM_TRANSITIONS = ("end_monitoring",)
 
 
-def transition_name(from_stage, to_stage):
+def transition_name(from_stage, to_stage, outcome=None):
+    """The transition that moves a case from ``from_stage`` to ``to_stage``; ``outcome`` is the
+    closure outcome asked for (a return is monitored to its end, anything else is asked for)."""
     if to_stage == "closed":
         return "dismiss_suspicion" if from_stage == "verification" else "approve_closure"
     if to_stage == "pending_review":
-        return "end_monitoring" if from_stage == "returned" else "request_closure"
+        if from_stage == "returned" and outcome in (None, "returned_to_school"):
+            return "end_monitoring"
+        return "request_closure"
     if to_stage == "returned":
         return "record_return"
+    if from_stage == "returned":
+        return "relapse"
     if from_stage == "verification":
         return "confirm_dropout"
     if from_stage == "support":
@@ -32,8 +38,14 @@ def transition_name(from_stage, to_stage):
             "judicial": "escalate_judicial"}[to_stage]
 
 
-def path_to(rng, kind, stage, resume, outcome):
-    """The stages a case of ``kind`` went through to reach ``stage``, first to last."""
+def path_to(rng, kind, stage, resume, outcome, relapse=False):
+    """The stages a case of ``kind`` went through to reach ``stage``, first to last.
+
+    ``outcome`` is the closure outcome of a closed case, or the one a case waiting for review
+    asked for: a return to school comes through a monitoring period, the others straight from
+    the ladder (vocational school after a return too, for closed cases). ``relapse``: the child
+    returned once and stopped again during monitoring (…, rung, returned, rung, …).
+    """
     if stage in ("verification", "support"):
         return [stage]
     if kind == "suspected" and stage == "closed":
@@ -43,15 +55,25 @@ def path_to(rng, kind, stage, resume, outcome):
         draw = rng.random()
         prefix = ["verification"] if draw < 0.2 else ["support"] if draw < 0.3 else []
     if stage in LADDER:
-        return prefix + list(LADDER[:LADDER.index(stage) + 1])
-    if stage in ("returned", "pending_review"):
+        path = prefix + list(LADDER[:LADDER.index(stage) + 1])
+    elif stage in ("returned", "pending_review"):
         top = resume or "school_persuasion"
-        tail = ["returned"] if stage == "returned" else ["returned", "pending_review"]
-        return prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
-    # closed after the ladder
-    top = rng.choices(LADDER, RESUME_WEIGHTS)[0]
-    tail = ["returned", "pending_review", "closed"] if outcome in OUTCOMES_AFTER_RETURN else ["pending_review", "closed"]
-    return prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
+        if stage == "returned":
+            tail = ["returned"]
+        elif outcome in (None, "returned_to_school"):
+            tail = ["returned", "pending_review"]
+        else:
+            tail = ["pending_review"]
+        path = prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
+    else:  # closed after the ladder
+        top = resume or rng.choices(LADDER, RESUME_WEIGHTS)[0]
+        tail = ["returned", "pending_review", "closed"] if outcome in OUTCOMES_AFTER_RETURN else ["pending_review", "closed"]
+        path = prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
+    if relapse:
+        rungs = [i for i, s in enumerate(path) if s in LADDER]
+        at = rng.choice(rungs)
+        path = path[:at + 1] + ["returned", path[at]] + path[at + 1:]
+    return path
 
 
 def entry_dates(rng, path, opened, entered):
@@ -82,6 +104,30 @@ def entry_dates(rng, path, opened, entered):
     return dates
 
 
+#: least days between entering one stage and the next: a notice is served in township persuasion
+#: before the administrative procedure; the judicial one starts after a deadline of 15 days
+#: lapsed; a monitoring period of 30 days ends before review
+MIN_GAPS = {("school_persuasion", "township_persuasion"): 2, ("township_persuasion", "administrative"): 3,
+            ("administrative", "judicial"): 17, ("judicial", "returned"): 2, ("administrative", "returned"): 1,
+            ("township_persuasion", "returned"): 1, ("pending_review", "closed"): 1}
+
+
+def enforce_gaps(rng, path, dates, outcome=None):
+    """Move earlier entry dates back (never the last one) so that each stay is long enough for
+    what happened in it (MIN_GAPS); a relapse comes 8–25 days into the monitoring period."""
+    dates = list(dates)
+    for i in range(len(path) - 2, -1, -1):
+        here, there = path[i], path[i + 1]
+        if here == "returned" and there in LADDER:  # a relapse
+            dates[i] = dates[i + 1] - timedelta(days=rng.randint(8, 25))
+            continue
+        gap = MIN_GAPS.get((here, there), 0)
+        if here == "returned" and there == "pending_review" and outcome in (None, "returned_to_school"):
+            gap = MONITORING_DAYS
+        dates[i] = min(dates[i], dates[i + 1] - timedelta(days=gap))
+    return dates
+
+
 def at_local(rng, day, now, first_hour=9, last_hour=17):
     """A UTC datetime on local date ``day`` during working hours, never after ``now``."""
     moment = clock.local_date_start(day) + timedelta(hours=rng.randint(first_hour, last_hour),
@@ -90,11 +136,13 @@ def at_local(rng, day, now, first_hour=9, last_hour=17):
 
 
 def stage_changes(rng, case, path, dates, people, now, outcome):
-    """StageChange rows for the transitions along ``path``."""
+    """StageChange rows for the transitions along ``path`` (``outcome``: the closure outcome
+    asked for, if the case reached review). The evidence of the escalations is filled in by
+    the ladder records (caseworks.demo.ladder) once the notices are numbered."""
     rows = []
     for index in range(1, len(path)):
         from_stage, to_stage = path[index - 1], path[index]
-        name = transition_name(from_stage, to_stage)
+        name = transition_name(from_stage, to_stage, outcome)
         day = dates[index]
         if name == "dismiss_suspicion":
             reason = case["dismissed_reason"] or ""
@@ -123,7 +171,7 @@ def _actor(name, people):
     """Who makes a transition: teachers confirm and record returns, the school or the township
     escalates and asks for closure, the county reviewer closes."""
     school_side = people["principal"] or people["official"]
-    if name in ("confirm_dropout", "stopped_attending", "record_return"):
+    if name in ("confirm_dropout", "stopped_attending", "record_return", "relapse"):
         return people["teacher"] or people["cadre"] or school_side
     if name in ("dismiss_suspicion", "escalate_township", "request_closure"):
         return school_side

@@ -212,6 +212,7 @@ TRANSITION_REASONS = {
     "end_monitoring": ("监测期满，期间出勤正常，转县级审核。",),
     "request_closure": ("经核实情况属实，申请县级审核销号。",),
     "approve_closure": ("材料齐全，核查属实，同意销号。", "经审核，复学证明和监测记录完整，同意销号。"),
+    "relapse": ("复学后再次连续多日未到校，恢复劝返。", "巩固观察期间该生又不来上课，家长称孩子不愿读书。"),
 }
 CLOSURE_REQUESTS = {
     "vocational_school": "已进入中职学校就读，接收学校已出具证明，申请销号。",
@@ -220,6 +221,8 @@ CLOSURE_REQUESTS = {
     "aged_out": "已超过义务教育年龄，经核实申请销号。",
     "home_schooling": "已纳入送教上门，每月送教两次，申请销号。",
     "special_school": "已转入特殊教育学校就读，申请销号。",
+    "moved_abroad": "已随父母出境居住，出入境记录已核实，申请销号。",
+    "deceased": "该生因病去世，已取得死亡医学证明，申请销号。",
 }
 EVIDENCE = {
     "escalate_administrative": "{title} {prefix}〔{year}〕{number}号，已当面送达监护人",
@@ -227,3 +230,28 @@ EVIDENCE = {
     "record_return": "班主任到校确认，考勤记录",
     "end_monitoring": "监测期出勤记录",
 }
+
+
+# --- the ladder's records (notices, legal steps, closure details) --------------------------------
+
+#: short forms of the prefectures' names as courts and procuratorates use them in document numbers
+CITY_SHORT = {"5201": "筑", "5202": "六盘水", "5203": "遵", "5204": "安", "5205": "毕", "5206": "铜",
+              "5223": "黔西南", "5226": "黔东南", "5227": "黔南"}
+LEGAL_RESULTS = {
+    "support_prosecution": ("检察院出具支持起诉意见书，支持乡镇人民政府依法起诉监护人。",
+                            "检察院审查后决定支持起诉，督促监护人履行送学义务。"),
+    "lawsuit": ("乡镇人民政府以监护人为被告提起诉讼，法院已立案。", "已向法院递交起诉状，法院受理。"),
+    "mediation": ("经法院主持调解，监护人同意于十日内送孩子返校。", "巡回法庭到村开庭调解，双方达成调解协议。"),
+    "judgment": ("判决监护人于判决生效之日起十日内送适龄子女入学接受义务教育。",),
+    "reprimand": ("法院当庭对监护人进行训诫，监护人表示将送孩子返校。",),
+    "guidance_order": ("法院向监护人发出家庭教育指导令，责令其接受家庭教育指导。",),
+}
+#: where children transferred out went
+TRANSFER_DESTINATIONS = ("广东省东莞市长安镇第一小学", "浙江省宁波市鄞州区实验学校", "福建省晋江市第二中学",
+                         "广东省深圳市宝安区沙井中学", "浙江省义乌市稠城第三小学", "江苏省苏州市吴中区木渎实验中学",
+                         "贵阳市云岩区第十七中学", "遵义市汇川区第一小学", "云南省昆明市官渡区第二中学")
+ABROAD_DESTINATIONS = ("缅甸（随父母务工）", "老挝（随父母务工）", "越南（随母亲回原籍）", "马来西亚（随父母务工）")
+VOCATIONAL_SCHOOLS = ("{county}中等职业学校", "{city}交通技工学校", "{city}职业技术学校")
+HOME_SCHEDULES = ("每周送教2次，每次3课时", "每周送教1次，每次4课时", "每月送教4次，每次2课时")
+DEFERRAL_CERTIFICATES = ("{county}人民医院诊断证明书", "{city}第一人民医院疾病诊断书", "{county}中医医院诊断证明书")
+CONFIRMER_TITLES = ("校长", "副校长", "教务主任", "政教主任")

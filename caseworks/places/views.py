@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from caseworks.accounts.forms import EmptyForm
 from caseworks.accounts.views import admin_required, attach_error
+from caseworks.core import policy
 from caseworks.core.choices import AreaLevel, Role, SchoolKind
 from caseworks.core.nav import nav_item
 from caseworks.places import operations, queries
 from caseworks.places.blueprint import bp
-from caseworks.core import policy
 from caseworks.places.forms import AreaForm, PolicyForm, RenameAreaForm, SchoolForm
 
 nav_item("places.index", _l("Places"), roles=[Role.ADMIN], order=81)
@@ -217,4 +217,4 @@ def edit_policy(area_id):
         return redirect(url_for("places.show_area", area_id=county.id))
     status = 422 if form.errors else 200
     return render_template("places/policy.html", form=form, county=county, trail=queries.ancestors(county, _root()),
-                           placeholders=" ".join("{%s}" % name for name in policy.NOTICE_PLACEHOLDERS)), status
+                           placeholders=" ".join(f"{{{name}}}" for name in policy.NOTICE_PLACEHOLDERS)), status

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from caseworks.cases.forms import MultiCheckboxField, not_in_future
 from caseworks.core.choices import option
-from caseworks.visits.models import Attitude, SupportKind, VisitMethod, VisitOutcome, Visitor, Willingness
+from caseworks.visits.models import Attitude, SupportKind, VisitMethod, Visitor, VisitOutcome, Willingness
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 4

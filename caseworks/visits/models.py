@@ -3,10 +3,9 @@
 from datetime import date, datetime
 from typing import Any, Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from flask_babel import lazy_gettext as _l
 
 from caseworks.core import clock
 from caseworks.core.choices import LabelledChoice
