@@ -13,6 +13,7 @@ from caseworks.cases.blueprint import bp
 from caseworks.cases.forms import AssignForm, EditCaseForm, PlanItemForm, RegisterCaseForm
 from caseworks.core import permissions, scope
 from caseworks.core.choices import CaseKind, Role, SpecialGroup, Stage, option
+from caseworks.core.forms import show_error
 from caseworks.core.nav import CASE_PANELS, nav_item
 from caseworks.core.timeline import timeline_for
 from caseworks.extensions import db
@@ -69,14 +70,6 @@ def _place_choices(form, user):
     return villages, schools
 
 
-def _apply_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def new_case():
@@ -95,7 +88,7 @@ def new_case():
             with db.session.begin_nested():
                 case = operations.register_case(form.data, current_user, villages=villages, schools=schools)
         except operations.CaseError as error:
-            _apply_error(form, error)
+            show_error(form, error)
             status = 422
         except IntegrityError:
             # the same child registered at the same moment by another request (or a double click)
@@ -162,7 +155,7 @@ def edit_case(case_id):
             flash(CONFLICT_MESSAGE, "error")
             status = 409
         except operations.CaseError as error:
-            _apply_error(form, error)
+            show_error(form, error)
             status = 422
         except IntegrityError:
             form.id_number.errors = [*form.id_number.errors, _("Another child is registered with this ID number.")]
@@ -251,7 +244,7 @@ def assign(case_id, line):
             flash(CONFLICT_MESSAGE, "error")
             status = 409
         except operations.CaseError as error:
-            _apply_error(form, error)
+            show_error(form, error)
             status = 422
         else:
             flash(_("%(name)s is assigned to the case.", name=person.full_name), "success")

@@ -6,6 +6,7 @@ from caseworks.core import idnumber
 from caseworks.core.choices import COUNTY_LOOK_GROUPS, DisabilityType, DropoutReason, SchoolKind, SpecialGroup, Stage
 from caseworks.core.policy import defaults as default_profile
 from caseworks.demo import history, names
+from caseworks.demo.ladder import LadderBuilder
 from caseworks.demo.places import SCHOOL_GRADES
 from caseworks.visits import cadence
 
@@ -35,7 +36,11 @@ DEMO_MIX = (
     ("dropped_out", "township_persuasion"), ("dropped_out", "administrative"), ("dropped_out", "judicial"),
     ("dropped_out", "returned"), ("dropped_out", "pending_review"), ("dropped_out", "closed"),
     ("suspected", "closed"), ("at_risk", "support"), ("dropped_out", "school_persuasion"),
-) * 2 + (("never_enrolled", "school_persuasion"), ("never_enrolled", "township_persuasion"))
+) * 2 + (("never_enrolled", "school_persuasion"), ("never_enrolled", "township_persuasion"),
+         ("dropped_out", "pending_review"))
+#: what the demo school's cases waiting for review asked for, in order, and who asked: principal1
+#: asks for two (the review journey's), the second is a return whose monitoring ended
+DEMO_PENDING = ("transferred_out", "returned_to_school", "health_deferral")
 
 COUNTY_LOOK = {g.value for g in COUNTY_LOOK_GROUPS}
 FIRST_STAGES = ("verification", "support", "school_persuasion")
@@ -57,6 +62,13 @@ REASON_WEIGHTS = {
 }
 CLOSED_OUTCOMES = (("returned_to_school", 78), ("vocational_school", 8), ("transferred_out", 7),
                    ("health_deferral", 4), ("aged_out", 3))
+#: what a case waiting for review asked for: mostly a return whose monitoring ended
+PENDING_OUTCOMES = (("returned_to_school", 75), ("transferred_out", 8), ("vocational_school", 5),
+                    ("health_deferral", 5), ("moved_abroad", 2), ("aged_out", 2), ("deceased", 0.5))
+#: closed cases whose closure was approved in the last RECENT_DAYS days (spot checks draw from them)
+RECENT_CLOSED_ODDS, RECENT_DAYS = 0.25, 60
+#: returned cases whose monitoring period has just ended (the scheduler sends them to review)
+RETURNED_BACK_DAYS = 31
 DISMISSED_REASONS = ("已转学至外县就读，学籍已转出", "因病住院请假，已提供病历", "随父母外出，已在务工地学校就读",
                      "系学籍信息错误，本人在校正常上课")
 assert {s.value for s in DropoutReason} == set(REASON_WEIGHTS)
@@ -78,6 +90,8 @@ class CaseBuilder:
         #: per county: what the visit builder needs to know of each case (see caseworks.demo.visits)
         self.county_plans = []
         self.profile = default_profile()
+        self.ladder = LadderBuilder(ctx, self.profile)
+        self._demo_pending = []
         self._mix = [m for m, _ in CASE_MIX]
         self._mix_weights = [w for _, w in CASE_MIX]
 
@@ -88,6 +102,7 @@ class CaseBuilder:
         demo = places.demo
         self.county_plans.append([])
         slots = _demo_slots() if demo else []
+        self._demo_pending = list(DEMO_PENDING) if demo else []
         for n in range(count):
             if demo and n < len(DEMO_MIX):
                 kind, stage = DEMO_MIX[n]
@@ -96,6 +111,7 @@ class CaseBuilder:
             else:
                 kind, stage = self.rng.choices(self._mix, self._mix_weights)[0]
                 self._case(places, kind, stage, used_ids)
+        self.ladder.finish_county()
 
     # --- one child, one case ------------------------------------------------------------------
 
@@ -168,6 +184,7 @@ class CaseBuilder:
             "created_dt": ctx.now,
         })
         self.groups.extend({"child_id": child_id, "group": g.value} for g in groups)
+        first_guardian = len(self.guardians)
         met = self._guardians(child_id, surname, groups)
 
         # where the case belongs and who holds it
@@ -197,12 +214,14 @@ class CaseBuilder:
         if stage in FIRST_STAGES:
             entered = opened
         elif stage in ("returned", "pending_review"):
-            back = rng.randint(0, 29) if stage == "returned" else rng.randint(0, 12)
+            back = rng.randint(0, RETURNED_BACK_DAYS) if stage == "returned" else rng.randint(0, 12)
             entered = max(opened, self.today - timedelta(days=back))
         elif stage == "closed" and kind == "suspected":
             entered = opened + timedelta(days=rng.randint(min(open_days, 5), min(open_days, 40)))
         elif stage == "closed":
             entered = opened + timedelta(days=rng.randint(min(open_days, 40), open_days))
+            if rng.random() < RECENT_CLOSED_ODDS:
+                entered = max(entered, self.today - timedelta(days=rng.randint(0, RECENT_DAYS - 1)))
         else:
             entered = opened + timedelta(days=rng.randint(min(open_days, 14), open_days))
         dropout = None
@@ -221,9 +240,16 @@ class CaseBuilder:
                 outcome = rng.choices([o for o, _ in CLOSED_OUTCOMES], [w for _, w in CLOSED_OUTCOMES])[0]
         resume = rng.choices(LADDER, history.RESUME_WEIGHTS)[0] if stage in ("returned", "pending_review") else None
         relapses = 1 if kind != "suspected" and stage not in FIRST_STAGES and rng.random() < 0.04 else 0
+        asked, requester = outcome, None
+        if stage == "pending_review":
+            if demo and self._demo_pending:
+                asked = self._demo_pending.pop(0)
+                requester = demo["principal"]
+            else:
+                asked = self._asked_for(age, disability)
 
         # the stages it went through, and when its last contact was
-        path = history.path_to(rng, kind, stage, resume, outcome)
+        path = history.path_to(rng, kind, stage, resume, asked, relapse=bool(relapses))
         if len(path) > 1 and stage == "school_persuasion":  # confirmed or stopped attending first
             entered = opened + timedelta(days=rng.randint(0, min(open_days, 10)))
         slot_name, slot_assignee = slot
@@ -231,7 +257,11 @@ class CaseBuilder:
         if target is not None and entered > target:
             entered = target - timedelta(days=rng.randint(0, 3))
             opened = entered if len(path) == 1 else min(opened, entered - timedelta(days=10 * (len(path) - 1)))
-        dates = history.entry_dates(rng, path, opened, entered)
+        dates = history.enforce_gaps(rng, path, history.entry_dates(rng, path, opened, entered), asked)
+        if dates[0] < opened:  # the ladder took longer than drawn: the case opened earlier
+            opened = dates[0]
+            if dropout is not None and dropout > opened:
+                dropout = opened.replace(day=1)
         last_contact = target if target is not None else self._last_contact(stage, path, dates)
         # as the scheduler's flag_stale_cases has it: a visited case with no contact for 30 days
         is_stale = stage not in ("pending_review", "closed") and (self.today - (last_contact or opened)).days > 30
@@ -263,6 +293,12 @@ class CaseBuilder:
             "dismissed_reason": dismissed,
             "closed_outcome": outcome,
             "closed_date": entered if stage == "closed" else None,
+            "closed_until": None,
+            "return_date": None,
+            "return_school_id": None,
+            "return_class": None,
+            "return_confirmed_by": None,
+            "monitoring_until": None,
             "version": 1,
         })
         self.reasons.extend({"case_id": case_id, "reason": r} for r in reasons)
@@ -305,11 +341,24 @@ class CaseBuilder:
         people = {"teacher": teacher, "cadre": cadre,
                   "principal": places.admin_of[school["id"]] if school else None,
                   "official": places.official_of[village["township_id"]], "reviewer": places.reviewer}
-        self.stage_changes.extend(history.stage_changes(rng, case, path, dates, people, ctx.now, outcome))
+        changes = history.stage_changes(rng, case, path, dates, people, ctx.now, asked)
+        self.ladder.case(rng, places, case, self.children[-1], self.guardians[first_guardian:], path, dates, people,
+                         changes, asked, requester)
+        self.stage_changes.extend(changes)
         self.county_plans[-1].append({
             "case": case, "path": path, "dates": dates, "people": people, "met": met, "reasons": reasons,
             "county_look": any(g.value in COUNTY_LOOK for g in groups), "assignee": slot_assignee,
         })
+
+    def _asked_for(self, age, disability):
+        """The outcome a case waiting for review asked for."""
+        rng = self.rng
+        if disability is not None and rng.random() < 0.3:
+            return rng.choice(("home_schooling", "special_school"))
+        outcome = rng.choices([o for o, _ in PENDING_OUTCOMES], [w for _, w in PENDING_OUTCOMES])[0]
+        if outcome == "vocational_school" and age < 14 or outcome == "aged_out" and age < 16:
+            return "transferred_out"
+        return outcome
 
     # --- when the case was last contacted -----------------------------------------------------
 

@@ -24,7 +24,7 @@ from caseworks.demo.cases import CaseBuilder
 from caseworks.demo.places import PlaceBuilder
 from caseworks.demo.visits import VisitBuilder
 from caseworks.demo.writer import BulkWriter
-from caseworks.ladder.models import StageChange
+from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, NoticeCounter, StageChange
 from caseworks.places.models import Area, School
 from caseworks.visits.models import SupportMeasure, Visit
 
@@ -127,6 +127,11 @@ def seed(session, scale="county", *, log=None):
     writer.write(PlanItem, case_builder.plan_items)
     writer.write(Assignment, case_builder.assignments)
     writer.write(StageChange, case_builder.stage_changes)
+    ladder = case_builder.ladder
+    writer.write(Notice, ladder.notices)
+    writer.write(NoticeCounter, ladder.counters)
+    writer.write(LegalStep, ladder.legal_steps)
+    writer.write(ClosureRequest, ladder.closure_requests)
     visit_builder = VisitBuilder(ctx, case_builder.profile, f"{SEED}-{scale}")
     writer.write(Visit, visit_builder.rows(case_builder.county_plans))
     writer.write(SupportMeasure, visit_builder.support_rows(case_builder.county_plans))
@@ -143,6 +148,9 @@ def seed(session, scale="county", *, log=None):
     counts["audit_entry"] = audit.append_many(session, [
         *case_builder.audit,
         bulk_entry("stage history loaded (demo data)", "stage_change"),
+        bulk_entry("ladder records loaded (demo data)", "notice",
+                   {"legal_steps": counts.get("legal_step", 0), "closure_requests": counts.get("closure_request", 0),
+                    "notice_counters": counts.get("notice_counter", 0), **dict(sorted(ladder.counts.items()))}),
         bulk_entry("visits loaded (demo data)", "visit", {k: v for k, v in visit_builder.counts.items()}),
         bulk_entry("support measures loaded (demo data)", "support_measure"),
         {

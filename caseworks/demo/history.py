@@ -151,9 +151,8 @@ def stage_changes(rng, case, path, dates, people, now, outcome):
         else:
             reason = rng.choice(names.TRANSITION_REASONS[name])
         evidence = names.EVIDENCE.get(name, "")
-        if evidence:
-            title = "督促复学通知书" if rng.random() < 0.7 else "责令限期改正通知书"
-            evidence = evidence.format(title=title, prefix="义劝通字", year=day.year, number=rng.randint(1, 80))
+        if "{" in evidence:  # names a notice or a legal step: filled in by caseworks.demo.ladder
+            evidence = ""
         rows.append({
             "case_id": case["id"],
             "transition": name,
@@ -168,12 +167,13 @@ def stage_changes(rng, case, path, dates, people, now, outcome):
 
 
 def _actor(name, people):
-    """Who makes a transition: teachers confirm and record returns, the school or the township
-    escalates and asks for closure, the county reviewer closes."""
+    """Who makes a transition (as the transitions' role rules allow): teachers confirm and report
+    relapses, the school (or the township) escalates, records returns and asks for closure, the
+    township starts the procedures, the county reviewer closes."""
     school_side = people["principal"] or people["official"]
-    if name in ("confirm_dropout", "stopped_attending", "record_return", "relapse"):
+    if name in ("confirm_dropout", "stopped_attending", "relapse"):
         return people["teacher"] or people["cadre"] or school_side
-    if name in ("dismiss_suspicion", "escalate_township", "request_closure"):
+    if name in ("dismiss_suspicion", "escalate_township", "request_closure", "record_return"):
         return school_side
     if name in ("escalate_administrative", "escalate_judicial"):
         return people["official"]

@@ -225,8 +225,8 @@ CLOSURE_REQUESTS = {
     "deceased": "该生因病去世，已取得死亡医学证明，申请销号。",
 }
 EVIDENCE = {
-    "escalate_administrative": "{title} {prefix}〔{year}〕{number}号，已当面送达监护人",
-    "escalate_judicial": "司法建议书（{year}）第{number}号",
+    "escalate_administrative": "{title} {document_no}，{served_date}已送达{served_to}",
+    "escalate_judicial": "{title} {document_no}期限已于{deadline_date}届满；{step} {step_no}",
     "record_return": "班主任到校确认，考勤记录",
     "end_monitoring": "监测期出勤记录",
 }

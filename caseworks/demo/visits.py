@@ -24,7 +24,7 @@ VISITS_PER_CASE = 10
 NOT_VISITED = ("pending_review", "closed")
 LADDER = ("school_persuasion", "township_persuasion", "administrative", "judicial")
 #: done visits a rung (or another visited stage) has at least
-MIN_VISITS = {"school_persuasion": 2, "township_persuasion": 2, "administrative": 2, "judicial": 2}
+MIN_VISITS = {"school_persuasion": 2, "township_persuasion": 2, "administrative": 2, "judicial": 2, "returned": 2}
 #: most visits that count towards a case's share, per stage stay (long stays are not visited
 #: every week in the demo data either)
 MAX_SHARE = 14
@@ -170,7 +170,8 @@ class VisitBuilder:
 
     def _spans(self, plan):
         """The stretches of the case's history in which it was visited, as
-        (stage, first day, last day, least visits, weight), the last ending on its last contact."""
+        (stage, first day, last day, least visits, weight, index in the path), the last ending on
+        its last contact."""
         case = plan["case"]
         last = case["last_contact_date"]
         if last is None:
@@ -188,10 +189,10 @@ class VisitBuilder:
             end = min(end, last)
             interval = cadence.rule_for(Stage(stage), self.profile)[0]
             weight = min(MAX_SHARE, ((end - start).days + 1) / interval)
-            spans.append((stage, start, end, MIN_VISITS.get(stage, 1), weight))
+            spans.append((stage, start, end, MIN_VISITS.get(stage, 1), weight, i))
         if spans:  # the latest stretch ends on the last contact
-            stage, start, _end, least, weight = spans[-1]
-            spans[-1] = (stage, start, last, least, weight)
+            stage, start, _end, least, weight, i = spans[-1]
+            spans[-1] = (stage, start, last, least, weight, i)
         return spans
 
     def _done(self, rng, plan, spans, count):
@@ -203,34 +204,39 @@ class VisitBuilder:
             for p in picks:
                 per_span[p] += 1
         path, dates = plan["path"], plan["dates"]
-        returned_on = dates[path.index("returned")] if "returned" in path else None
         dismissed = case["dismissed_reason"]
         location = (rng.uniform(24.7, 29.1), rng.uniform(103.7, 109.4)) if rng.random() < 0.5 else None
         last_index = len(spans) - 1
-        for index, ((stage, start, end, _least, _weight), n) in enumerate(zip(spans, per_span, strict=True)):
+        for index, ((stage, start, end, _least, _weight, at), n) in enumerate(zip(spans, per_span, strict=True)):
             width = (end - start).days
             days = sorted(start + timedelta(days=rng.randint(0, width)) for _ in range(n))
             if index == last_index:
                 days[-1] = end
-            next_stage = path[path.index(stage) + 1] if path.index(stage) + 1 < len(path) else None
+            next_stage = path[at + 1] if at + 1 < len(path) else None
+            returned_on = dates[at + 1] if next_stage == "returned" else None
+            relapse = stage == "returned" and next_stage in LADDER
             for k, day in enumerate(days):
                 final = k == n - 1
                 outcome = None
+                method = None
                 if final and next_stage == "returned":
                     outcome = "agreed_to_return"
                 elif final and dismissed and stage == "verification":
                     outcome = "in_school"
-                elif final and next_stage == "pending_review" and stage == "returned":
-                    outcome = "in_school"
+                elif final and relapse:  # the child stopped attending again
+                    outcome, method = "refused", "home_visit"
+                elif stage == "returned":  # a monitoring check at the school: the child is in class
+                    outcome, method = "in_school", "meeting_school"
                 yield self._visit(rng, case, people, plan["met"], stage, day,
-                                  home=(k == 0 and stage in LADDER), outcome=outcome,
+                                  home=(k == 0 and stage in LADDER), outcome=outcome, method=method,
                                   return_on=returned_on, findings=dismissed if outcome and dismissed else None,
                                   location=location)
 
-    def _visit(self, rng, case, people, met, stage, day, *, home, outcome, return_on, findings, location):
+    def _visit(self, rng, case, people, met, stage, day, *, home, outcome, return_on, findings, location, method=None):
         group = group_of(stage)
         method_key = "school_persuasion" if stage == "school_persuasion" else group
-        method = "home_visit" if home else rng.choices(*METHOD_CHOICES[method_key])[0]
+        if method is None:
+            method = "home_visit" if home else rng.choices(*METHOD_CHOICES[method_key])[0]
         if outcome is None:
             outcome = rng.choices(*OUTCOME_CHOICES[group])[0]
             if outcome == "not_at_home" and method != "home_visit":

@@ -10,6 +10,7 @@ from caseworks.cases.operations import VersionConflict
 from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case
 from caseworks.core import permissions, scope
 from caseworks.core.choices import Role, option
+from caseworks.core.forms import flash_form_errors, show_error
 from caseworks.core.nav import case_panel
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
@@ -104,11 +105,7 @@ def take_step(case_id, name):
             flash(CONFLICT_MESSAGE, "error")
             status = 409
         except (transitions.TransitionRefused, operations.LadderError) as refused:
-            field = getattr(form, refused.field, None) if refused.field else None
-            if field is not None:
-                field.errors = [*field.errors, refused.message]
-            else:
-                flash(refused.message, "error")
+            show_error(form, refused)
             status = 422
         else:
             flash(_("Done: %(step)s.", step=transition.label), "success")
@@ -174,11 +171,7 @@ def serve_notice(notice_id):
             with db.session.begin_nested():
                 operations.record_service(notice, case, form.data, current_user)
         except operations.LadderError as error:
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                flash(error.message, "error")
+            show_error(form, error)
         else:
             flash(_("The service is recorded; the deadline runs until %(date)s.",
                     date=notice.deadline_date.isoformat()), "success")
@@ -200,9 +193,7 @@ def add_legal_step(case_id):
         else:
             flash(_("The legal step is recorded."), "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
     return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="ladder"))
 
 
@@ -217,11 +208,7 @@ def transfer_case(case_id):
             with db.session.begin_nested():
                 transfer = operations.request_transfer(case, form.data, current_user)
         except operations.LadderError as error:
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                flash(error.message, "error")
+            show_error(form, error)
             status = 422
         else:
             flash(_("The case waits for %(place)s to accept it.", place=transfer.to_village.full_name), "success")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from caseworks.cases.views import case_roles_only, load_case
 from caseworks.core import clock, permissions
 from caseworks.core.choices import Role, option
+from caseworks.core.forms import flash_form_errors, show_error
 from caseworks.core.nav import case_panel, nav_item
 from caseworks.extensions import db
 from caseworks.visits import operations, queries
@@ -86,11 +87,7 @@ def log_visit(case_id):
                 operations.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid,
                                      photos=_read_photos(form.photos.data))
         except operations.VisitError as error:
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                flash(error.message, "error")
+            show_error(form, error)
             status = 422
         except IntegrityError:
             # the same submission arriving twice at the same moment: the first one stands
@@ -120,9 +117,7 @@ def plan_visit(case_id):
         else:
             flash(_("The visit is planned."), "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
     return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
 
 
@@ -161,9 +156,7 @@ def add_support(case_id):
         else:
             flash(_("The support measure is recorded."), "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
     return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="support"))
 
 
