@@ -66,7 +66,7 @@ CLOSED_OUTCOMES = (("returned_to_school", 78), ("vocational_school", 8), ("trans
 PENDING_OUTCOMES = (("returned_to_school", 75), ("transferred_out", 8), ("vocational_school", 5),
                     ("health_deferral", 5), ("moved_abroad", 2), ("aged_out", 2), ("deceased", 0.5))
 #: closed cases whose closure was approved in the last RECENT_DAYS days (spot checks draw from them)
-RECENT_CLOSED_ODDS, RECENT_DAYS = 0.25, 60
+RECENT_CLOSED_ODDS, RECENT_DAYS = 0.12, 60
 #: returned cases whose monitoring period has just ended (the scheduler sends them to review)
 RETURNED_BACK_DAYS = 31
 DISMISSED_REASONS = ("已转学至外县就读，学籍已转出", "因病住院请假，已提供病历", "随父母外出，已在务工地学校就读",
@@ -214,7 +214,10 @@ class CaseBuilder:
         if stage in FIRST_STAGES:
             entered = opened
         elif stage in ("returned", "pending_review"):
-            back = rng.randint(0, RETURNED_BACK_DAYS) if stage == "returned" else rng.randint(0, 12)
+            if stage == "returned":
+                back = rng.randint(0, RETURNED_BACK_DAYS)
+            else:  # the demo school's requests have waited longest: first in reviewer1's queue
+                back = rng.randint(13, 15) if demo else rng.randint(0, 12)
             entered = max(opened, self.today - timedelta(days=back))
         elif stage == "closed" and kind == "suspected":
             entered = opened + timedelta(days=rng.randint(min(open_days, 5), min(open_days, 40)))

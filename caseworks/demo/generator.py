@@ -3,6 +3,10 @@
 ``county``: one province, city and county; 15 townships, 150 villages, 40 schools, 2,000 cases.
 ``province``: one province, 9 cities, 80 such counties, 100,000 cases.
 
+Each case comes with its stage history, visits and the ladder's records the history implies
+(notices, legal steps, the return to school, closure requests: caseworks.demo.ladder), so that
+the ladder's guards, the review queue, spot checks and the scheduler's jobs find real material.
+
 Everything is drawn from one ``random.Random`` with a fixed seed, relative to today's date, and
 written with bulk inserts (COPY on PostgreSQL): no ORM objects, so a province loads in well under
 the five minutes the design allows. Nothing here commits; the command does.

@@ -104,7 +104,7 @@ def entry_dates(rng, path, opened, entered):
     return dates
 
 
-#: least days between entering one stage and the next: a notice is served in township persuasion
+#: least days between entering one stage and the next (one, unless named here): a notice is served in township persuasion
 #: before the administrative procedure; the judicial one starts after a deadline of 15 days
 #: lapsed; a monitoring period of 30 days ends before review
 MIN_GAPS = {("school_persuasion", "township_persuasion"): 2, ("township_persuasion", "administrative"): 3,
@@ -121,7 +121,7 @@ def enforce_gaps(rng, path, dates, outcome=None):
         if here == "returned" and there in LADDER:  # a relapse
             dates[i] = dates[i + 1] - timedelta(days=rng.randint(8, 25))
             continue
-        gap = MIN_GAPS.get((here, there), 0)
+        gap = MIN_GAPS.get((here, there), 1)
         if here == "returned" and there == "pending_review" and outcome in (None, "returned_to_school"):
             gap = MONITORING_DAYS
         dates[i] = min(dates[i], dates[i + 1] - timedelta(days=gap))

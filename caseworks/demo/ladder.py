@@ -61,7 +61,7 @@ class LadderBuilder:
         escalations' evidence and the closure requests' times come from them."""
         self._return(rng, places, case, path, dates, people)
         ctx = SimpleNamespace(rng=rng, places=places, case=case, child=child, guardians=guardians, path=path,
-                              dates=dates, people=people, changes=changes)
+                              dates=dates, people=people, changes=changes, served=[])
         self._notices(ctx)
         for j in range(1, len(path)):
             if path[j] == "judicial" and path[j - 1] == "administrative":
@@ -99,20 +99,23 @@ class LadderBuilder:
         rng, path, dates = c.rng, c.path, c.dates
         last = len(path) - 1
         for a in range(1, len(path)):
-            if path[a] != "administrative" or path[a - 1] != "township_persuasion":
+            if path[a] != "administrative":
                 continue
-            # the notice urging the return, served in township persuasion: the guard for escalating
             start, entered = dates[a - 1], dates[a]
-            issued = start + timedelta(days=rng.randint(0, max(0, (entered - start).days - 2)))
-            served = issued + timedelta(days=rng.randint(0, min(3, (entered - issued).days)))
-            urge = self._notice(c, "urge", issued, served)
-            self._evidence.append((c.changes[a - 1], urge, None))
+            urge = None
+            if path[a - 1] == "township_persuasion":
+                # the notice urging the return, served in township persuasion: the guard for escalating
+                issued = start + timedelta(days=rng.randint(0, max(0, (entered - start).days - 2)))
+                served = issued + timedelta(days=rng.randint(0, min(3, (entered - issued).days)))
+                urge = self._notice(c, "urge", issued, served)
+                self._evidence.append((c.changes[a - 1], urge, None))
+            # (back here after a relapse: the notices of the first stay were served already)
             # in the administrative procedure: an order to correct, lapsed before the judicial one
             following = path[a + 1] if a + 1 < len(path) else None
             if following == "judicial":
-                latest = urge
+                latest = urge or c.served[-1]
                 room = (dates[a + 1] - entered).days - 16  # served + 15 days must lie before the next stage
-                if rng.random() < 0.7 and room >= 0:
+                if (urge is None or rng.random() < 0.7) and room >= 0:
                     issued = entered + timedelta(days=rng.randint(0, room))
                     served = issued + timedelta(days=rng.randint(0, min(2, (entered + timedelta(days=room) - issued).days)))
                     latest = self._notice(c, "order", issued, served)
@@ -149,8 +152,12 @@ class LadderBuilder:
         at_home = [g for g in c.guardians if not g["is_working_away"]]
         deadline_days = profile.notice_deadline_days
         urge = kind == "urge"
-        # as the notice is issued: the case's school (a return to school comes later)
-        school = next((s for s in c.places.schools if s["id"] == case["school_id"]), None)
+        # as the notice is issued: the case's school, or where a child never enrolled went back to
+        # before a relapse (fill_notice_text's case.return_school)
+        school_id = case["school_id"]
+        if school_id is None and any(s == "returned" and d <= issued for s, d in zip(c.path, c.dates, strict=True)):
+            school_id = case["return_school_id"]
+        school = next((s for s in c.places.schools if s["id"] == school_id), None)
         body = fill_notice_text(profile.urge_notice_text if urge else profile.order_notice_text,
                                 SimpleNamespace(child=SimpleNamespace(**c.child), school=school and SimpleNamespace(**school),
                                                 return_school=None),
@@ -180,6 +187,8 @@ class LadderBuilder:
         }
         self.notices.append(notice)
         self._county_notices.append(notice)
+        if served:
+            c.served.append(notice)
         self.counts["running" if deadline and deadline >= self.today else "lapsed" if deadline else "unserved"] += 1
         return notice
 

@@ -2,7 +2,8 @@
 their cadence, stage history, audit chain."""
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -11,22 +12,25 @@ from sqlalchemy.orm import selectinload
 from caseworks.accounts.models import User
 from caseworks.cases.models import Case, Child
 from caseworks.core import audit, clock, idnumber
-from caseworks.core.choices import LADDER_STAGES, AreaLevel, CaseKind, Stage
+from caseworks.core.choices import LADDER_STAGES, AreaLevel, CaseKind, ClosedOutcome, NoticeKind, Role, Stage
 from caseworks.core.policy import defaults
 from caseworks.demo import generator
 from caseworks.extensions import db
-from caseworks.ladder.models import StageChange
+from caseworks.ladder import jobs, operations, transitions
+from caseworks.ladder.forms import OUTCOME_NEEDS
+from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, NoticeCounter, StageChange
+from caseworks.ladder.operations import fill_notice_text
 from caseworks.ladder.transitions import persuasion_counts
 from caseworks.places.models import Area, School
+from caseworks.review import queries
 from caseworks.visits import cadence
 from caseworks.visits.models import SupportMeasure, Visit, VisitOutcome, VisitPurpose
 
 DEMO_USERS = ("teacher1", "principal1", "cadre1", "township1", "reviewer1", "admin")
 
 
-@pytest.fixture
-def seeded(app):
-    return generator.seed(db.session, "county")
+# ``seeded``: the county demo data, loaded once for the module (tests/demo/conftest.py); each
+# test runs in a savepoint rolled back at its end.
 
 
 def _count(model, *where):
@@ -84,8 +88,9 @@ def test_demo_users_hold_cases_and_can_log_in(seeded, client):
 def test_audit_chain_verifies(seeded):
     result = audit.verify(db.session)
     assert result.ok, result.problem
-    # one entry per case, one per bulk kind (stage history, visits, support measures), one for the load
-    assert result.checked == 2000 + 3 + 1
+    # one entry per case, one per bulk kind (stage history, ladder records, visits, support measures),
+    # one for the load
+    assert result.checked == 2000 + 4 + 1
 
 
 def test_a_second_load_is_refused(seeded, app):
@@ -99,15 +104,6 @@ def test_a_second_load_is_refused(seeded, app):
     assert skipped.exit_code == 0
     assert "nothing loaded" in skipped.output
     assert _count(Case) == 2000
-
-
-def test_the_data_is_the_same_on_every_run(app):
-    first = generator.seed(db.session, "county")
-    names = list(db.session.scalars(select(Child.name).order_by(Child.id).limit(50)))
-    db.session.rollback()
-    second = generator.seed(db.session, "county")
-    assert list(db.session.scalars(select(Child.name).order_by(Child.id).limit(50))) == names
-    assert first.counts == second.counts
 
 
 # --- visits, support measures, stage history ---------------------------------------------------
@@ -241,3 +237,200 @@ def test_ladder_cases_have_persuasion_contacts_and_a_stage_history(seeded):
             assert contacts >= 2 and home >= 1, case
             checked += 1
     assert checked > 500
+
+
+# --- the ladder's records ------------------------------------------------------------------------
+
+def _cases(stage):
+    return db.session.scalars(select(Case).where(Case.stage == stage).order_by(Case.id)).all()
+
+
+def _by_case(model, *where):
+    rows = defaultdict(list)
+    for row in db.session.scalars(select(model).where(*where).order_by(model.id)):
+        rows[row.case_id].append(row)
+    return rows
+
+
+def _changes():
+    rows = defaultdict(list)
+    for change in db.session.scalars(select(StageChange).order_by(StageChange.case_id, StageChange.changed_dt,
+                                                                  StageChange.id)):
+        rows[change.case_id].append(change)
+    return rows
+
+
+def test_notices_are_numbered_per_county_and_year_like_issued_ones(seeded):
+    profile = defaults()
+    notices = db.session.scalars(select(Notice).order_by(Notice.id)).all()
+    assert len(notices) > 300
+    numbers = Counter((n.county_id, n.year, n.number) for n in notices)
+    assert max(numbers.values()) == 1
+    counters = {(c.county_id, c.year): c.last_number for c in db.session.scalars(select(NoticeCounter))}
+    highest = defaultdict(int)
+    for n in notices:
+        highest[(n.county_id, n.year)] = max(highest[(n.county_id, n.year)], n.number)
+    assert counters == dict(highest)
+    cases = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_({n.case_id for n in notices})))}
+    changes = _changes()
+    for n in notices:
+        case = cases[n.case_id]
+        assert n.document_no == f"{profile.notice_number_prefix}〔{n.year}〕第{n.number}号"
+        urge = n.kind == NoticeKind.URGE
+        assert n.title == (profile.urge_notice_title if urge else profile.order_notice_title)
+        # the case as it was when the notice was issued: a child never enrolled had no school yet
+        returned = any(c.transition == "record_return" and c.changed_dt <= n.issued_dt for c in changes[case.id])
+        as_issued = SimpleNamespace(child=case.child, school=case.school,
+                                    return_school=case.return_school if returned else None)
+        assert n.body == fill_notice_text(profile.urge_notice_text if urge else profile.order_notice_text, as_issued,
+                                          recipient=n.recipient, deadline_days=n.deadline_days)
+        assert n.issuer == case.township.name + "人民政府"
+        assert n.recipient in {g.name for g in case.child.guardians}
+        assert n.deadline_days == profile.notice_deadline_days == 15
+        assert clock.to_local(n.issued_dt).year == n.year
+        if n.served_date is not None:
+            assert n.served_to in {g.name for g in case.child.guardians} and n.served_by
+            assert clock.to_local(n.issued_dt).date() <= n.served_date <= clock.today()
+            assert n.deadline_date == n.served_date + timedelta(days=15)
+        else:
+            assert n.deadline_date is None and case.stage == Stage.TOWNSHIP_PERSUASION
+
+
+def test_a_notice_issued_now_continues_the_series(seeded):
+    case = _cases(Stage.ADMINISTRATIVE)[0]
+    official = db.session.scalar(select(User).where(User.role == Role.TOWNSHIP_OFFICIAL,
+                                                    User.area_id == case.township_id))
+    year = clock.today().year
+    last = db.session.scalar(select(func.max(Notice.number)).where(Notice.county_id == case.county_id,
+                                                                   Notice.year == year)) or 0
+    notice = operations.issue_notice(case, {"kind": "order", "recipient": "监护人", "deadline_days": 15}, official)
+    assert notice.number == last + 1
+    assert notice.document_no == f"义劝通字〔{year}〕第{last + 1}号"
+
+
+def test_cases_past_township_persuasion_have_served_notices_and_legal_steps(seeded):
+    profile = defaults()
+    today = clock.today()
+    steps = _by_case(LegalStep)
+    running = lapsed_unflagged = 0
+    for case in _cases(Stage.ADMINISTRATIVE):
+        assert transitions._notice_served(case, profile) == [], case
+        latest = transitions.served_notices(case)[0]
+        running += latest.deadline_date >= today
+        lapsed_unflagged += latest.deadline_date < today and latest.lapsed_flagged_dt is None
+        assert not steps[case.id] or case.relapse_count, case
+    assert running >= 10 and lapsed_unflagged >= 5
+    judicial = _cases(Stage.JUDICIAL)
+    assert len(judicial) >= 20
+    changes = _changes()
+    for case in judicial:
+        assert transitions._notice_served(case, profile) == [], case
+        assert transitions._deadline_lapsed(case, profile) == [], case
+        started = clock.to_local(next(c.changed_dt for c in changes[case.id]
+                                      if c.transition == "escalate_judicial")).date()
+        assert transitions.served_notices(case)[0].deadline_date < started <= case.stage_entered_date, case
+        assert 1 <= len(steps[case.id]) <= 3, case
+        assert steps[case.id][0].step_date == started
+        assert all(started <= s.step_date <= today and s.authority and s.document_no and s.result
+                   for s in steps[case.id]), case
+    kinds = Counter(s.kind for rows in steps.values() for s in rows)
+    assert {"support_prosecution", "lawsuit", "mediation"} <= set(kinds)
+    # every case that went past township persuasion had a served notice first
+    notices = _by_case(Notice, Notice.served_date.isnot(None))
+    for case_id, rows in changes.items():
+        for change in rows:
+            if change.transition == "escalate_administrative":
+                assert any(n.served_date <= clock.to_local(change.changed_dt).date() for n in notices[case_id])
+                assert any(n.document_no in change.evidence for n in notices[case_id]), change.evidence
+            if change.transition == "escalate_judicial":
+                assert steps[case_id], case_id
+
+
+def test_the_ladder_jobs_find_material(seeded):
+    today = clock.today()
+    assert jobs.flag_lapsed_deadlines(today)["lapsed"] >= 5
+    assert jobs.flag_lapsed_deadlines(today)["lapsed"] == 0
+    assert jobs.review_expired_deferrals(today)["to_review"] >= 1
+    assert jobs.end_monitoring(today)["to_review"] >= 1
+
+
+def test_returned_cases_have_their_return_and_monitoring(seeded):
+    changes = _changes()
+    checks = _by_case(Visit, Visit.stage_at_visit == Stage.RETURNED, Visit.done_dt.isnot(None))
+    for case in _cases(Stage.RETURNED):
+        assert case.return_date and case.return_class and case.return_confirmed_by, case
+        assert case.return_school_id == (case.school_id or case.return_school_id) and case.return_school_id
+        assert case.monitoring_until == case.return_date + timedelta(days=30)
+        recorded = [c for c in changes[case.id] if c.transition == "record_return"][-1]
+        assert case.resume_stage == recorded.from_stage, case
+        assert clock.to_local(recorded.changed_dt).date() == case.return_date
+        mine = [v for v in checks[case.id] if v.visit_date >= case.return_date]
+        assert all(v.method == "meeting_school" and v.outcome == "in_school" for v in mine), case
+
+
+def test_cases_waiting_for_review_have_one_open_request(seeded):
+    users = {u.username: u.id for u in db.session.scalars(select(User).where(User.username.in_(DEMO_USERS)))}
+    requests = _by_case(ClosureRequest, ClosureRequest.decided_dt.is_(None))
+    assert set(requests) == {c.id for c in _cases(Stage.PENDING_REVIEW)}
+    outcomes = Counter()
+    for case in _cases(Stage.PENDING_REVIEW):
+        assert len(requests[case.id]) == 1, case
+        request = requests[case.id][0]
+        outcomes[request.outcome] += 1
+        assert request.requested_by_id != users["reviewer1"]
+        if request.outcome == ClosedOutcome.RETURNED_TO_SCHOOL:
+            assert request.requested_by_id is None
+            assert request.from_stage == case.resume_stage
+            assert case.monitoring_until <= case.stage_entered_date
+            assert request.details == {"return_date": case.return_date.isoformat(),
+                                       "monitoring_until": case.monitoring_until.isoformat()}
+        else:
+            assert request.requested_by_id is not None
+            assert set(request.details) == set(OUTCOME_NEEDS[ClosedOutcome(request.outcome)])
+            assert all(request.details.values())
+    assert outcomes.most_common(1)[0][0] == ClosedOutcome.RETURNED_TO_SCHOOL and len(outcomes) >= 3
+    by_principal = [r for rows in requests.values() for r in rows if r.requested_by_id == users["principal1"]]
+    assert len(by_principal) >= 2
+
+
+def test_closed_cases_have_an_approved_request(seeded):
+    today = clock.today()
+    decided = _by_case(ClosureRequest, ClosureRequest.decided_dt.isnot(None))
+    reviewer = db.session.scalar(select(User).where(User.username == "reviewer1"))
+    expired = future = recent = 0
+    for case in _cases(Stage.CLOSED):
+        if case.closed_outcome == ClosedOutcome.DISMISSED:
+            assert not decided[case.id]
+            continue
+        (request,) = decided[case.id]
+        assert request.decision == "approved" and request.outcome == case.closed_outcome
+        assert request.decided_by_id == reviewer.id != request.requested_by_id
+        assert clock.to_local(request.decided_dt).date() == case.closed_date
+        assert request.requested_dt < request.decided_dt
+        if case.closed_outcome == ClosedOutcome.RETURNED_TO_SCHOOL:
+            assert case.return_date and case.return_school_id and case.monitoring_until
+            recent += (today - case.closed_date).days <= 30
+        if case.closed_outcome == ClosedOutcome.HEALTH_DEFERRAL:
+            assert case.closed_until == date.fromisoformat(request.details["until"])
+            expired += case.closed_until < today
+            future += case.closed_until >= today
+        else:
+            assert case.closed_until is None
+    assert 1 <= expired <= 2 and future >= 3
+    assert recent >= 10
+    assert len(queries.approved_returns(reviewer, today - timedelta(days=30), today)) == recent
+
+
+def test_relapses_have_a_return_and_a_relapse_in_their_history(seeded):
+    changes = _changes()
+    relapsed = db.session.scalars(select(Case).where(Case.relapse_count > 0)).all()
+    assert relapsed
+    for case in relapsed:
+        assert case.relapse_count == 1
+        names = [c.transition for c in changes[case.id]]
+        assert names.count("relapse") == 1, case
+        at = names.index("relapse")
+        assert names[at - 1] == "record_return"
+        assert changes[case.id][at].to_stage == changes[case.id][at - 1].from_stage
+    assert not [cid for cid, rows in changes.items() if any(c.transition == "relapse" for c in rows)
+                and cid not in {c.id for c in relapsed}]
