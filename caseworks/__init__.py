@@ -10,6 +10,8 @@ from sqlalchemy import event
 from config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the JSON API (token auth, no session, JSON errors)
+API_PREFIX = "/api/"
 
 #: feature packages; each may have a ``blueprint`` module defining ``bp`` and a ``cli`` module
 #: listing its ``commands``
@@ -122,8 +124,9 @@ def _register_request_hooks(app):
 
     @app.before_request
     def keep_session_alive():
-        # Sessions expire PERMANENT_SESSION_LIFETIME after the last request.
-        session.permanent = True
+        # Sessions expire PERMANENT_SESSION_LIFETIME after the last request (the API has none).
+        if not request.path.startswith(API_PREFIX):
+            session.permanent = True
 
     @app.after_request
     def commit_or_roll_back(response):
@@ -188,11 +191,14 @@ def _register_errors(app):
             from caseworks.extensions import db
 
             db.session.rollback()
+            if request.path.startswith(API_PREFIX):
+                headers = {"WWW-Authenticate": 'Bearer realm="caseworks"'} if code == 401 else {}
+                return {"error": getattr(error, "name", "Error"), "status": code}, code, headers
             return render_template(f"errors/{code}.html", error=error), code
 
         return handler
 
-    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, render_error(code))
 
     from sqlalchemy.orm.exc import StaleDataError

@@ -76,6 +76,7 @@ CHECKED_ELSEWHERE = {
     "/notices/": "tests/ladder/test_ladder.py",
     "/transfers/": "tests/ladder/test_ladder.py",
     "/inbox/": "tests/inbox/test_inbox.py",
+    "/api/v1/": "tests/api/test_api.py",
     "/cases/<int:case_id>/assign/<line>": "the assign/teacher and assign/cadre rows above",
     "/cases/<int:case_id>/step/<name>": "the step rows above",
 }

@@ -1,0 +1,162 @@
+"""The JSON API (``/api/v1``): the same scope and permissions as the pages, token auth.
+
+Read cases and their timelines, list the caller's due visits, and log a visit — idempotent on the
+client's UUID, so a phone that lost its signal can resend safely.
+"""
+
+import uuid
+
+from flask import abort, current_app, jsonify, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from caseworks.api import openapi
+from caseworks.api.auth import token_required
+from caseworks.api.blueprint import bp
+from caseworks.cases import queries as case_queries
+from caseworks.core import permissions, scope
+from caseworks.core.idnumber import mask_phone
+from caseworks.core.timeline import timeline_for
+from caseworks.extensions import db
+from caseworks.visits import operations as visit_ops
+from caseworks.visits import queries as visit_queries
+from caseworks.visits.forms import LogVisitForm
+
+
+def _case_summary(case):
+    return {
+        "id": case.id,
+        "child_name": case.child.name,
+        "id_number": case.child.masked_id_number,
+        "kind": case.kind,
+        "stage": case.stage,
+        "village": case.village.name,
+        "school": case.school.name if case.school else None,
+        "teacher": case.teacher.full_name if case.teacher else None,
+        "cadre": case.cadre.full_name if case.cadre else None,
+        "is_fully_assigned": case.is_fully_assigned,
+        "opened_date": case.opened_date.isoformat(),
+        "version": case.version,
+    }
+
+
+def _case_detail(case):
+    child = case.child
+    return {
+        **_case_summary(case),
+        "gender": child.gender,
+        "birth_date": child.birth_date.isoformat(),
+        "address": child.address,
+        "groups": child.groups,
+        "guardians": [{"name": g.name, "relation": g.relation, "phone": mask_phone(g.phone),
+                       "is_working_away": g.is_working_away} for g in child.guardians],
+        "reasons": case.reasons,
+        "situation": case.situation,
+        "plan_summary": case.plan_summary,
+        "plan": [{"measure": p.measure, "responsible": p.responsible,
+                  "target_date": p.target_date.isoformat() if p.target_date else None} for p in case.plan_items],
+        "stage_entered_date": case.stage_entered_date.isoformat(),
+        "last_contact_date": case.last_contact_date.isoformat() if case.last_contact_date else None,
+    }
+
+
+def _visit(visit):
+    return {
+        "id": visit.id,
+        "case_id": visit.case_id,
+        "due_date": visit.due_date.isoformat() if visit.due_date else None,
+        "purpose": visit.purpose,
+        "visit_date": visit.visit_date.isoformat() if visit.visit_date else None,
+        "method": visit.method,
+        "outcome": visit.outcome,
+        "client_uuid": visit.client_uuid,
+        "is_done": visit.is_done,
+    }
+
+
+@bp.route("/cases")
+@token_required
+def list_cases():
+    if not permissions.works_on_cases(current_user):
+        abort(403)
+    filters = case_queries.CaseFilters.from_args(request.args)
+    page = case_queries.case_page(current_user, filters, current_app.config["CASES_PER_PAGE"])
+    return jsonify(items=[_case_summary(c) for c in page.items], page=page.page, pages=page.pages,
+                   total=page.total)
+
+
+def _scoped_case(case_id):
+    if not permissions.works_on_cases(current_user):
+        abort(403)
+    return scope.get_case_or_404(case_id, current_user)
+
+
+@bp.route("/cases/<int:case_id>")
+@token_required
+def read_case(case_id):
+    return jsonify(_case_detail(case_queries.load_case_details(_scoped_case(case_id))))
+
+
+@bp.route("/cases/<int:case_id>/timeline")
+@token_required
+def case_timeline(case_id):
+    items = timeline_for(_scoped_case(case_id))
+    return jsonify(items=[{"when": i.when.isoformat(), "kind": i.kind, "title": str(i.title), "detail": i.detail,
+                           "actor": i.actor} for i in items])
+
+
+@bp.route("/visits/due")
+@token_required
+def due_visits():
+    """The caller's planned visits, by when they are due (as on "my visits")."""
+    groups = visit_queries.my_visits(current_user)
+    return jsonify({key: [_visit(v) for v in visits] for key, visits in groups.items()})
+
+
+@bp.route("/cases/<int:case_id>/visits", methods=["POST"])
+@token_required
+def log_visit(case_id):
+    """Log a visit that has been done. ``client_uuid`` is required; sending the same one again
+    returns the visit already recorded (200) instead of recording it twice (201)."""
+    case = _scoped_case(case_id)
+    if not permissions.may_log_visit(current_user, case):
+        abort(403)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify(error="Send a JSON object.", status=400), 400
+    try:
+        client_uuid = str(uuid.UUID(str(payload.get("client_uuid", ""))))
+    except ValueError:
+        return jsonify(error="Invalid input", status=422, fields={"client_uuid": ["Send a UUID."]}), 422
+    existing = visit_ops.find_by_client_uuid(client_uuid)
+    if existing is not None:
+        if existing.case_id != case.id:
+            return jsonify(error="This client_uuid was already used for another case.", status=409), 409
+        return jsonify(_visit(existing)), 200
+    form = LogVisitForm(meta={"csrf": False}, data=None)
+    planned = None
+    if payload.get("planned_visit_id") is not None:
+        planned = visit_queries.scoped_visit_or_none(payload["planned_visit_id"], current_user)
+        if planned is None or planned.case_id != case.id:
+            return jsonify(error="Invalid input", status=422,
+                           fields={"planned_visit_id": ["No such planned visit on this case."]}), 422
+    if not form.validate():
+        return jsonify(error="Invalid input", status=422, fields=_errors(form)), 422
+    try:
+        with db.session.begin_nested():
+            visit = visit_ops.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid)
+    except visit_ops.VisitError as error:
+        return jsonify(error="Invalid input", status=422, fields={error.field or "visit": [str(error.message)]}), 422
+    except IntegrityError:
+        # the same submission arriving twice at once: the first one stands
+        return jsonify(_visit(visit_ops.find_by_client_uuid(client_uuid))), 200
+    return jsonify(_visit(visit)), 201
+
+
+def _errors(form):
+    return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())
