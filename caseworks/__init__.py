@@ -42,6 +42,9 @@ def create_app(config_class=Config):
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config_class)
+    from caseworks.core.numbers import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     Path(app.instance_path).mkdir(exist_ok=True)
 
     _init_extensions(app)

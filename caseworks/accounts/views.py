@@ -13,6 +13,7 @@ from caseworks.accounts.forms import CreateUserForm, EditUserForm, EmptyForm, Lo
 from caseworks.accounts.models import User
 from caseworks.core.choices import Role
 from caseworks.core.nav import nav_item
+from caseworks.core.numbers import positive_int
 from caseworks.core.views import home_url, safe_local_path
 from caseworks.extensions import db, login_manager
 from caseworks.places import queries as place_queries
@@ -62,9 +63,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    if EmptyForm().validate_on_submit():
-        operations.record_logout(current_user._get_current_object())
-        logout_user()
+    if not EmptyForm().validate_on_submit():
+        flash(_("The page was too old to log out from: press “Log out” again."), "error")
+        return redirect(url_for("core.index"))
+    operations.record_logout(current_user._get_current_object())
+    logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -112,7 +115,7 @@ def list_users():
     role = form.role.data if not form.role.errors else None
     status = form.status.data if not form.status.errors else None
     stmt = queries.filtered_users(queries.root_of(current_user), q=q, role=role, status=status)
-    page = request.args.get("page", 1, type=int)
+    page = positive_int(request.args.get("page"), 1)
     pagination = db.paginate(stmt, page=page, per_page=USERS_PER_PAGE, error_out=False)
     ancestors = place_queries.preload_ancestors([user.area for user in pagination.items])
     filters = {k: v for k, v in (("q", q), ("role", role), ("status", status)) if v}

@@ -10,30 +10,17 @@ from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
 from caseworks.core import audit, clock, idnumber
 from caseworks.core.choices import Role, SpecialGroup, Stage
+from caseworks.core.errors import Refused, check_version
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
 
 
-class CaseError(Exception):
-    """A rule refused the change. ``field`` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class VersionConflict(Exception):
-    """The case changed since the user loaded it."""
+class CaseError(Refused):
+    """A rule of the case register refused the change."""
 
 
 CHILD_FIELDS = ("name", "gender", "birth_date", "id_number", "student_no", "address", "disability_type")
 CASE_FIELDS = ("grade", "class_name", "dropout_date", "situation", "plan_summary")
-
-
-def _check_version(case, version):
-    if version is not None and str(version) != str(case.version):
-        raise VersionConflict()
 
 
 def _masked(values):
@@ -152,16 +139,16 @@ def register_case(data, user, *, villages, schools):
                  data={"after": {"kind": case.kind, "stage": case.stage, **_case_snapshot(case),
                                  **_masked(_child_snapshot(child))}})
     if user.role == Role.TEACHER and school is not None and school.id == user.school_id:
-        assign_teacher(case, user, user)
+        assign_teacher(case, user, user, case.version)
     if user.role == Role.VILLAGE_CADRE:
-        assign_cadre(case, user, user)
+        assign_cadre(case, user, user, case.version)
     return case
 
 
 def update_case(case, data, user, *, villages, schools, version):
     """Change the child's and the case's facts (never the stage), if nobody changed the case
     since the form was loaded. A new ID number must not belong to another child."""
-    _check_version(case, version)
+    check_version(case, version)
     child = case.child
     other = child_with_id_number(data["id_number"])
     if other is not None and other.id != child.id:
@@ -206,8 +193,8 @@ def end_assignments(case):
     case.cadre_id = None
 
 
-def _assign(case, line, person, by, version=None):
-    _check_version(case, version)
+def _assign(case, line, person, by, version):
+    check_version(case, version)
     attr = "teacher_id" if line == "teacher" else "cadre_id"
     previous = getattr(case, attr)
     if previous == person.id:
@@ -223,14 +210,14 @@ def _assign(case, line, person, by, version=None):
     return assignment
 
 
-def assign_teacher(case, teacher, by, version=None):
+def assign_teacher(case, teacher, by, version):
     """Assign the case's teacher (包保教师): an active teacher of the case's school."""
     if teacher.role != Role.TEACHER or not teacher.is_active or teacher.school_id != case.school_id:
         raise CaseError(_l("Choose an active teacher of the case's school."), "user_id")
     return _assign(case, "teacher", teacher, by, version)
 
 
-def assign_cadre(case, cadre, by, version=None):
+def assign_cadre(case, cadre, by, version):
     """Assign the case's village cadre (包村干部): an active cadre of a village in the case's township."""
     village = cadre.area
     if (cadre.role != Role.VILLAGE_CADRE or not cadre.is_active or village is None

@@ -10,10 +10,12 @@ from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, Child, ChildGroup, PlanItem
 from caseworks.core import scope
 from caseworks.core.choices import AreaLevel, CaseKind, Role, SpecialGroup, Stage
+from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
 
-_DIGITS = re.compile(r"^\d{6,17}[\dXx]?$")
+#: a whole ID number: searching by parts of one would let a user find the masked digits out
+_ID_NUMBER = re.compile(r"^[0-9]{17}[0-9Xx]$")
 
 
 @dataclass
@@ -35,8 +37,7 @@ class CaseFilters:
     @classmethod
     def from_args(cls, args):
         def as_int(name):
-            value = args.get(name, "").strip()
-            return int(value) if value.isdigit() else None
+            return positive_int(args.get(name))
 
         return cls(
             stage=args.get("stage", "") if args.get("stage") in set(Stage) else "",
@@ -48,7 +49,7 @@ class CaseFilters:
             q=args.get("q", "").strip()[:50],
             mine=args.get("mine") == "1",
             unassigned=args.get("unassigned") == "1",
-            page=max(as_int("page") or 1, 1),
+            page=as_int("page") or 1,
         )
 
     def as_args(self):
@@ -82,8 +83,8 @@ def filtered_cases(user, filters):
         stmt = stmt.where(or_(Case.teacher_id.is_(None), Case.cadre_id.is_(None)))
     if filters.q:
         stmt = stmt.join(Case.child)
-        if _DIGITS.match(filters.q):
-            stmt = stmt.where(Child.id_number.startswith(filters.q.upper()))
+        if _ID_NUMBER.match(filters.q):
+            stmt = stmt.where(Child.id_number == filters.q.upper())
         else:
             stmt = stmt.where(Child.name.contains(filters.q, autoescape=True))
     return stmt.order_by(Case.opened_date.desc(), Case.id.desc())

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from caseworks.cases.blueprint import bp
 from caseworks.cases.forms import AssignForm, EditCaseForm, PlanItemForm, RegisterCaseForm
 from caseworks.core import permissions, scope
 from caseworks.core.choices import CaseKind, Role, SpecialGroup, Stage, option
+from caseworks.core.errors import VersionConflict
 from caseworks.core.forms import show_error
 from caseworks.core.nav import CASE_PANELS, nav_item
 from caseworks.core.timeline import timeline_for
@@ -66,7 +67,10 @@ def _place_choices(form, user):
     villages = queries.villages_for(user)
     schools = queries.schools_for(user)
     form.village_id.choices = village_options(villages)
-    form.school_id.choices = [option(s.id, s.name) for s in schools] + [option(0, _("None (not enrolled)"))]
+    form.school_id.choices = [option(s.id, s.name) for s in schools]
+    if user.role not in (Role.TEACHER, Role.SCHOOL_ADMIN):
+        # a child who never enrolled is found by the government line; school staff register at their school
+        form.school_id.choices.append(option(0, _("None (not enrolled)")))
     return villages, schools
 
 
@@ -108,8 +112,11 @@ def case_detail(case_id):
     return render_case(load_case(case_id))
 
 
-def render_case(case, *, revealed=False, plan_form=None, status=200):
-    """The case page: facts, people, plan, the steps the user may take, and the timeline."""
+def render_case(case, *, revealed=False, plan_form=None, status=200, **posted_forms):
+    """The case page: facts, people, plan, the steps the user may take, and the timeline.
+    A form posted from the page and refused comes back filled in (``posted_forms``, by the name
+    its panel gives it), with its messages by the fields."""
+    g.case_forms = posted_forms
     case = queries.load_case_details(case)
     user = current_user
     may_edit = permissions.may_edit_case(user, case)
@@ -145,13 +152,14 @@ def edit_case(case_id):
     _keep_current_places(form, case, villages)
     if request.method == "GET":
         _fill_edit_form(form, case)
+        operations.reveal_sensitive(case, current_user)  # the form shows the full numbers
     status = 200
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
                 operations.update_case(case, form.data, current_user, villages=_with_current_village(villages, case),
                                        schools=_with_current_school(schools, case), version=form.version.data)
-        except operations.VersionConflict:
+        except VersionConflict:
             flash(CONFLICT_MESSAGE, "error")
             status = 409
         except operations.CaseError as error:
@@ -240,7 +248,7 @@ def assign(case_id, line):
                 if person is None:
                     raise operations.CaseError(_l("Choose a person from the list."), "user_id")
                 assign_person(case, person, current_user, version=form.version.data)
-        except operations.VersionConflict:
+        except VersionConflict:
             flash(CONFLICT_MESSAGE, "error")
             status = 409
         except operations.CaseError as error:

@@ -11,10 +11,3 @@ def show_error(form, error):
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
-
-
-def flash_form_errors(form):
-    """For small forms posted from another page (which is shown again after a redirect)."""
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")

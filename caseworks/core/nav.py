@@ -48,6 +48,14 @@ def case_panel(template, order=50):
     return register
 
 
+def posted_form(name, make):
+    """For a case-page panel: the form of that name posted and refused in this request (shown
+    again with what the user typed), or a fresh one from ``make()``."""
+    from flask import g
+
+    return g.get("case_forms", {}).get(name) or make()
+
+
 def nav_for(user):
     if not user.is_authenticated:
         return []

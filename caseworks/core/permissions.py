@@ -7,6 +7,13 @@ Stage transitions keep their role rules with the transitions themselves, in the 
 
 from caseworks.core.choices import Role
 
+
+def holds(user, case):
+    """The case is in the user's own scope (not only visible through a waiting transfer)."""
+    from caseworks.core.scope import holds as in_own_scope
+
+    return in_own_scope(user, case)
+
 CASE_ROLES = (
     Role.TEACHER,
     Role.VILLAGE_CADRE,
@@ -38,7 +45,7 @@ def may_edit_case(user, case):
         return False
     if user.role in (Role.TEACHER, Role.VILLAGE_CADRE):
         return is_assignee(user, case)
-    return user.role in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL)
+    return user.role in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL) and holds(user, case)
 
 
 def may_assign_teacher(user, case):
@@ -62,8 +69,9 @@ def may_log_visit(user, case):
         return False
     if user.role in (Role.TEACHER, Role.VILLAGE_CADRE):
         return is_assignee(user, case)
-    return user.role in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL)
+    return user.role in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL) and holds(user, case)
 
 
 def may_see_sensitive(user, case):
-    return user.role in SENSITIVE_READERS
+    """The full ID number and phones, for the people who hold the case (each look is audited)."""
+    return user.role in SENSITIVE_READERS and holds(user, case)

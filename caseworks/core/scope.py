@@ -65,6 +65,14 @@ def scoped_cases(user):
     return select(Case).where(case_filter(user))
 
 
+def holds(user, case):
+    """Whether the case is in the user's own scope: seeing it through an extension (a transfer
+    waiting for the user's township) lets them read it, not work on it."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return db.session.scalar(select(Case.id).where(Case.id == case.id, _own_clause(user))) is not None
+
+
 def can_see(user, case_id):
     return db.session.scalar(select(Case.id).where(Case.id == case_id, case_filter(user))) is not None
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from caseworks.core import clock
 from caseworks.core.choices import Role
 from caseworks.core.nav import nav_item
+from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
 from caseworks.inbox.blueprint import bp
 from caseworks.inbox.models import Message
@@ -35,7 +36,7 @@ def inbox():
     page = db.paginate(
         select(Message).where(Message.user_id == current_user.id)
         .order_by(Message.read_dt.is_not(None), Message.created_dt.desc(), Message.id.desc()),
-        page=request.args.get("page", 1, type=int), per_page=30, error_out=False,
+        page=positive_int(request.args.get("page"), 1), per_page=30, error_out=False,
     )
     return render_template("inbox/inbox.html", pagination=page)
 

@@ -10,17 +10,15 @@ from sqlalchemy import select
 
 from caseworks.core import audit, clock
 from caseworks.core.choices import AreaLevel, NoticeKind, Stage
+from caseworks.core.errors import Refused
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.ladder.models import LegalStep, Notice, NoticeCounter, Transfer
 from caseworks.places.models import Area, School
 
 
-class LadderError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class LadderError(Refused):
+    """A rule of notices, legal steps or transfers refused the change."""
 
 
 NOTICE_STAGES = (Stage.TOWNSHIP_PERSUASION, Stage.ADMINISTRATIVE)
@@ -53,6 +51,11 @@ def issue_notice(case, data, by):
         raise LadderError(_l("Notices are issued in township persuasion or the administrative procedure."))
     profile = profile_for(case.county_id)
     kind = NoticeKind(data["kind"])
+    waiting = db.session.scalar(select(Notice).where(Notice.case_id == case.id, Notice.kind == kind,
+                                                     Notice.served_date.is_(None)))
+    if waiting is not None:
+        raise LadderError(_l("Notice %(no)s of this kind is not served yet: serve it (and record that) first.",
+                             no=waiting.document_no), "kind")
     title = profile.urge_notice_title if kind == NoticeKind.URGE else profile.order_notice_title
     template = profile.urge_notice_text if kind == NoticeKind.URGE else profile.order_notice_text
     year = clock.today().year
@@ -142,11 +145,13 @@ def accept_transfer(transfer, by):
     the previous teacher and cadre no longer hold it; everything else stays with it."""
     from caseworks.cases.operations import end_assignments
 
+    decide_transfer_or_refuse(transfer)
     case = transfer.case
     village = transfer.to_village
     before = {"village_id": case.village_id, "township_id": case.township_id, "county_id": case.county_id,
               "school_id": case.school_id, "teacher_id": case.teacher_id, "cadre_id": case.cadre_id}
     end_assignments(case)
+    _release_planned_visits(case)
     case.village_id = village.id
     case.township_id = village.township_id
     case.county_id = village.county_id
@@ -167,7 +172,23 @@ def accept_transfer(transfer, by):
     return case
 
 
+def _release_planned_visits(case):
+    """The old township's people no longer go: the planned visits wait for the new assignees."""
+    from caseworks.visits.operations import open_planned_visits
+
+    for visit in open_planned_visits(case):
+        visit.assignee_id = None
+
+
+def decide_transfer_or_refuse(transfer):
+    """Lock the transfer row; refuse a decision on one already decided (two officials at once)."""
+    db.session.refresh(transfer, with_for_update=True)
+    if transfer.decided_dt is not None:
+        raise LadderError(_l("This transfer was already decided."))
+
+
 def decline_transfer(transfer, by, reason):
+    decide_transfer_or_refuse(transfer)
     transfer.decided_by_id = by.id
     transfer.decided_dt = clock.now()
     transfer.accepted = False

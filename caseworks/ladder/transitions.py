@@ -13,21 +13,17 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from caseworks.core import audit, clock
+from caseworks.core import audit, clock, scope
 from caseworks.core.choices import LADDER_STAGES, CaseKind, ClosedOutcome, Role, Stage
+from caseworks.core.errors import Refused
 from caseworks.core.permissions import is_assignee
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.ladder.models import ClosureRequest, Notice, StageChange
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """The transition may not happen now; ``message`` says why and what to do."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ class Transition:
             return False
         if user.role in (Role.TEACHER, Role.VILLAGE_CADRE):
             return is_assignee(user, case)
-        return True
+        return scope.holds(user, case)
 
     def unmet(self, case, profile=None):
         if self.guard is None:

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseworks.cases.operations import VersionConflict
-from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case
+from caseworks.cases.operations import reveal_sensitive
+from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case, render_case
 from caseworks.core import permissions, scope
 from caseworks.core.choices import Role, option
-from caseworks.core.forms import flash_form_errors, show_error
-from caseworks.core.nav import case_panel
+from caseworks.core.errors import VersionConflict, check_version
+from caseworks.core.forms import show_error
+from caseworks.core.nav import case_panel, posted_form
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.ladder import operations, transitions
@@ -58,7 +59,7 @@ def ladder_panel(case, user):
         "transfer": transfer,
         "may_notice": may_manage_notices(user, case),
         "may_legal_step": may_record_legal_step(user, case),
-        "legal_form": LegalStepForm() if may_record_legal_step(user, case) else None,
+        "legal_form": posted_form("legal_form", LegalStepForm) if may_record_legal_step(user, case) else None,
         "may_transfer": may_transfer(user, case) and transfer is None,
         "may_receive": transfer is not None and user.role == Role.TOWNSHIP_OFFICIAL
         and transfer.to_township_id == user.township_id,
@@ -94,8 +95,7 @@ def take_step(case_id, name):
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
-                if str(form.version.data) != str(case.version):
-                    raise VersionConflict()
+                check_version(case, form.version.data)
                 data = form.step_data() if hasattr(form, "step_data") else {}
                 transitions.apply(case, name, current_user, reason=form.reason.data, evidence=form.evidence.data,
                                   data=data)
@@ -120,7 +120,10 @@ def take_step(case_id, name):
 @bp.route("/cases/<int:case_id>/notices/new", methods=["GET", "POST"])
 @case_roles_only
 def issue_notice(case_id):
-    case = load_case(case_id, may_manage_notices)
+    # the case row is locked while a notice is numbered (a double submit waits, then is refused)
+    case = scope.get_case_or_404(case_id, current_user, for_update=request.method == "POST")
+    if not may_manage_notices(current_user, case):
+        abort(403)
     form = NoticeForm()
     if request.method == "GET":
         form.deadline_days.data = profile_for(case.county_id).notice_deadline_days
@@ -132,7 +135,7 @@ def issue_notice(case_id):
             with db.session.begin_nested():
                 notice = operations.issue_notice(case, form.data, current_user)
         except operations.LadderError as error:
-            flash(error.message, "error")
+            show_error(form, error)
             status = 422
         else:
             flash(_("Notice %(no)s is issued: print it, serve it, then record the service.",
@@ -155,6 +158,7 @@ def _scoped_notice(notice_id):
 def show_notice(notice_id):
     """The notice as printed on A4, with its delivery receipt (送达回证)."""
     notice, case = _scoped_notice(notice_id)
+    reveal_sensitive(case, current_user)  # the notice carries the child's full ID number
     return render_template("ladder/notice.html", notice=notice, case=case, serve_form=ServeForm(),
                            may_serve=may_manage_notices(current_user, case) and notice.served_date is None)
 
@@ -189,12 +193,11 @@ def add_legal_step(case_id):
             with db.session.begin_nested():
                 operations.record_legal_step(case, form.data, current_user)
         except operations.LadderError as error:
-            flash(error.message, "error")
+            show_error(form, error)
         else:
             flash(_("The legal step is recorded."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="ladder"))
+            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="ladder"))
+    return render_case(case, status=422, legal_form=form)
 
 
 @bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
@@ -231,8 +234,13 @@ def _incoming(transfer_id):
 def accept_transfer(transfer_id):
     transfer = _incoming(transfer_id)
     if StepForm().validate_on_submit():
-        operations.accept_transfer(transfer, current_user)
-        flash(_("The case is now held by your township: assign its teacher and village cadre."), "success")
+        try:
+            with db.session.begin_nested():
+                operations.accept_transfer(transfer, current_user)
+        except operations.LadderError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The case is now held by your township: assign its teacher and village cadre."), "success")
     return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
 
 
@@ -244,7 +252,12 @@ def decline_transfer(transfer_id):
     if not form.validate_on_submit():
         flash(_("Give the reason for declining."), "error")
         return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
-    operations.decline_transfer(transfer, current_user, form.reason.data)
+    try:
+        with db.session.begin_nested():
+            operations.decline_transfer(transfer, current_user, form.reason.data)
+    except operations.LadderError as error:
+        flash(error.message, "error")
+        return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
     flash(_("The transfer is declined; the case stays where it was."), "info")
     return redirect(url_for("cases.list_cases"))
 

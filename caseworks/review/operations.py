@@ -12,9 +12,9 @@ import secrets
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from caseworks.cases.operations import VersionConflict
 from caseworks.core import audit, clock
 from caseworks.core.choices import Role, Stage
+from caseworks.core.errors import Refused, check_version
 from caseworks.extensions import db
 from caseworks.ladder import transitions
 from caseworks.review.models import SpotCheck, SpotCheckItem, SpotCheckResult
@@ -24,18 +24,8 @@ MODULE = "review"
 MAX_PERCENT = 100
 
 
-class ReviewError(Exception):
-    """A rule refused the change; ``field`` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-def _check_version(case, version):
-    if version is None or str(version) != str(case.version):
-        raise VersionConflict()
+class ReviewError(Refused):
+    """A rule of the review refused the change."""
 
 
 def approve_closure(case, reviewer, *, version, note=""):
@@ -44,14 +34,14 @@ def approve_closure(case, reviewer, *, version, note=""):
     Refused if the case changed since the reviewer loaded it (VersionConflict) and, by the
     transition, if the reviewer asked for the closure themselves or there is nothing to decide.
     """
-    _check_version(case, version)
+    check_version(case, version)
     return transitions.apply(case, "approve_closure", reviewer, reason=note or "")
 
 
 def send_back(case, reviewer, *, version, reason):
     """Send the closure request back with a reason: the case returns to the stage it came from
     and its teacher, cadre and requester are told (by the transition)."""
-    _check_version(case, version)
+    check_version(case, version)
     if not (reason or "").strip():
         raise ReviewError(_l("Give the reason for sending the case back."), "reason")
     return transitions.apply(case, "send_back", reviewer, reason=reason)

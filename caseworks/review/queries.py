@@ -12,6 +12,7 @@ from caseworks.cases.models import Case, Child
 from caseworks.core import clock, scope
 from caseworks.core.audit import AuditEntry
 from caseworks.core.choices import ClosedOutcome, Stage
+from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
 from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, StageChange
 from caseworks.places.models import Area, School
@@ -241,9 +242,8 @@ class AuditFilters:
         case_text = (args.get("case") or "").strip().lstrip("#")
         case_id = None
         if case_text:
-            if case_text.isdigit():
-                case_id = int(case_text)
-            else:
+            case_id = positive_int(case_text)
+            if case_id is None:
                 errors["case"] = _("Enter a case number (digits only).")
         page_text = (args.get("page") or "").strip()
         filters = cls(
@@ -253,7 +253,7 @@ class AuditFilters:
             module=args.get("module", "") if args.get("module") in modules else "",
             date_from=as_date("date_from"),
             date_to=as_date("date_to"),
-            page=max(int(page_text), 1) if page_text.isdigit() else 1,
+            page=positive_int(page_text, 1),
             errors=errors,
         )
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:

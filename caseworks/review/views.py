@@ -11,11 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from caseworks.cases import queries as case_queries
-from caseworks.cases.operations import VersionConflict
 from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case
 from caseworks.core import clock
 from caseworks.core.choices import Role, Stage
+from caseworks.core.errors import VersionConflict
+from caseworks.core.forms import show_error
 from caseworks.core.nav import nav_item
+from caseworks.core.numbers import positive_int
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.ladder import transitions
@@ -45,8 +47,7 @@ def reviewers_only(view):
 
 
 def _page_arg():
-    value = request.args.get("page", "")
-    return max(int(value), 1) if value.isdigit() else 1
+    return positive_int(request.args.get("page"), 1)
 
 
 # -- the queue and one case ------------------------------------------------------------------
@@ -99,21 +100,13 @@ def _decide(case_id, form, decide, done_message):
         flash(CONFLICT_MESSAGE, "error")
         return _render_review(case, status=409, **forms)
     except operations.ReviewError as error:
-        _field_error(form, error)
+        show_error(form, error)
         return _render_review(case, status=422, **forms)
     except transitions.TransitionRefused as refused:
-        _field_error(form, refused)
+        show_error(form, refused)
         return _render_review(case, status=422, **forms)
     flash(done_message(case), "success")
     return redirect(url_for("review.queue"))
-
-
-def _field_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/review/<int:case_id>/approve", methods=["POST"])
@@ -160,7 +153,7 @@ def spot_checks():
                 spot_check = operations.draw_spot_check(current_user, population, start=start, end=end,
                                                         percent=form.percent.data)
         except operations.ReviewError as error:
-            _field_error(form, error)
+            show_error(form, error)
             status = 422
         else:
             flash(_("%(k)s of %(n)s approved returns were drawn for field verification.",
@@ -223,7 +216,7 @@ def record_result(spot_check_id, item_id):
             operations.record_spot_check_result(item, current_user, result=form.result.data,
                                                 notes=form.notes.data, checked_date=form.checked_date.data)
     except (operations.ReviewError, transitions.TransitionRefused) as error:
-        _field_error(form, error)
+        show_error(form, error)
         return _render_spot_check(spot_check, form_for=(item.id, form), status=422)
     if item.is_reopened:
         flash(_("The result is recorded. The child was not found in school: the case of %(name)s is reopened.",

@@ -14,6 +14,18 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 4
 
 
+def image_type(data: bytes):
+    """The image type by the file's first bytes (JPEG, PNG or WebP), or None: what the browser
+    says a file is, and its name, are not trusted."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 class LogVisitForm(FlaskForm):
     """A visit or contact that has been done."""
 
@@ -51,9 +63,16 @@ class LogVisitForm(FlaskForm):
             elif self.visit_date.data and self.agreed_return_date.data < self.visit_date.data:
                 self.agreed_return_date.errors.append(_l("The agreed return date lies before the visit."))
                 valid = False
-        if len([f for f in (self.photos.data or []) if getattr(f, "filename", "")]) > MAX_PHOTOS:
+        files = [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
+        if len(files) > MAX_PHOTOS:
             self.photos.errors.append(_l("At most %(n)s photos per visit.", n=MAX_PHOTOS))
             valid = False
+        elif not self.photos.errors:
+            for f in files:
+                if image_type(f.stream.read(16)) is None:
+                    self.photos.errors.append(_l("Photos must be JPEG, PNG or WebP images."))
+                    valid = False
+                f.stream.seek(0)
         return valid
 
 

@@ -5,19 +5,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseworks.core import audit, clock
+from caseworks.core.errors import Refused
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.visits import cadence
 from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto, VisitPurpose
 
 
-class VisitError(Exception):
-    """A rule refused the change; ``field`` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class VisitError(Refused):
+    """A rule of visits and contacts refused the change."""
 
 
 #: what a done visit records, as handed over by the form or the API

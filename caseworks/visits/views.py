@@ -9,15 +9,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from caseworks.cases.views import case_roles_only, load_case
+from caseworks.cases.views import case_roles_only, load_case, render_case
 from caseworks.core import clock, permissions
 from caseworks.core.choices import Role, option
-from caseworks.core.forms import flash_form_errors, show_error
-from caseworks.core.nav import case_panel, nav_item
+from caseworks.core.forms import show_error
+from caseworks.core.nav import case_panel, nav_item, posted_form
+from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
 from caseworks.visits import operations, queries
 from caseworks.visits.blueprint import bp
-from caseworks.visits.forms import CancelVisitForm, LogVisitForm, PlanVisitForm, SupportForm
+from caseworks.visits.forms import CancelVisitForm, LogVisitForm, PlanVisitForm, SupportForm, image_type
 from caseworks.visits.models import Visit, VisitPhoto
 
 nav_item("visits.my_visits", _l("My visits"), (Role.TEACHER, Role.VILLAGE_CADRE), order=5)
@@ -43,19 +44,21 @@ def visits_panel(case, user):
     may_log = permissions.may_log_visit(user, case)
     plan_form = None
     if may_log:
-        plan_form = PlanVisitForm()
+        plan_form = posted_form("visit_plan_form", PlanVisitForm)
         plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in _people_for(case)]
     return {"planned": planned, "done": done, "photos": queries.photos_of([v.id for v in done]),
             "may_log": may_log, "plan_form": plan_form, "cancel_form": CancelVisitForm() if may_log else None,
             "support": queries.support_of(case),
-            "support_form": SupportForm() if permissions.may_edit_case(user, case) else None}
+            "support_form": posted_form("support_form", SupportForm) if permissions.may_edit_case(user, case)
+            else None}
 
 
 def _read_photos(files):
     photos = []
     for f in files or []:
         if f and f.filename:
-            photos.append({"filename": f.filename, "content_type": f.mimetype or "image/jpeg", "data": f.read()})
+            data = f.read()
+            photos.append({"filename": f.filename, "content_type": image_type(data), "data": data})
     return photos
 
 
@@ -65,7 +68,7 @@ def log_visit(case_id):
     case = load_case(case_id, permissions.may_log_visit)
     planned = None
     if request.args.get("planned"):
-        planned = db.session.get(Visit, request.args.get("planned", type=int) or 0)
+        planned = db.session.get(Visit, positive_int(request.args.get("planned"), 0))
         if planned is None or planned.case_id != case.id:
             abort(404)
     form = LogVisitForm()
@@ -113,12 +116,11 @@ def plan_visit(case_id):
             with db.session.begin_nested():
                 operations.plan_visit(case, form.data, current_user)
         except operations.VisitError as error:
-            flash(error.message, "error")
+            show_error(form, error)
         else:
             flash(_("The visit is planned."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
+            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
+    return render_case(case, status=422, visit_plan_form=form)
 
 
 @bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
@@ -152,12 +154,11 @@ def add_support(case_id):
             with db.session.begin_nested():
                 operations.add_support_measure(case, form.data, current_user)
         except operations.VisitError as error:
-            flash(error.message, "error")
+            show_error(form, error)
         else:
             flash(_("The support measure is recorded."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="support"))
+            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="support"))
+    return render_case(case, status=422, support_form=form)
 
 
 @bp.route("/visits/photos/<int:photo_id>")
@@ -166,8 +167,11 @@ def photo(photo_id):
     row = db.session.get(VisitPhoto, photo_id)
     if row is None or queries.scoped_visit_or_none(row.visit_id, current_user) is None:
         abort(404)
-    response = current_app.response_class(row.data, mimetype=row.content_type)
+    response = current_app.response_class(row.data, mimetype=image_type(row.data) or "application/octet-stream")
     response.headers["Cache-Control"] = "private, no-store"
+    # an image and nothing else, whatever is inside it
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
     return response
 
 
@@ -182,7 +186,7 @@ def my_visits():
 def overdue():
     if current_user.role not in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER):
         abort(403)
-    args = {k: request.args.get(k, type=int) for k in ("school", "village", "person")}
-    page = queries.overdue_page(current_user, request.args.get("page", 1, type=int), 25, **args)
+    args = {k: positive_int(request.args.get(k)) for k in ("school", "village", "person")}
+    page = queries.overdue_page(current_user, positive_int(request.args.get("page"), 1), 25, **args)
     return render_template("visits/overdue.html", counts=queries.overdue_counts(current_user), pagination=page,
                            args={k: v for k, v in args.items() if v})

@@ -208,6 +208,27 @@ def test_notice_numbers_run_per_county_and_year(client, login, users, make_case,
     assert [(n, t) for _c, n, t in numbers] == [(1, "督促复学通知书"), (2, "督促复学通知书"), (1, "责令限期改正通知书")]
 
 
+def test_a_second_notice_of_a_kind_waits_for_the_first_to_be_served(client, login, users, make_case):
+    case = make_case(stage=Stage.TOWNSHIP_PERSUASION)
+    login(users.township_official)
+    data = {"kind": "urge", "recipient": "王大山", "deadline_days": 15}
+    assert client.post(f"/cases/{case.id}/notices/new", data=data).status_code == 302
+    again = client.post(f"/cases/{case.id}/notices/new", data=data)  # a double tap
+    assert again.status_code == 422 and "is not served yet" in again.get_data(as_text=True)
+    assert len(db.session.scalars(select(Notice)).all()) == 1
+
+
+def test_reading_a_notice_is_audited(client, login, users, make_case):
+    case = make_case(stage=Stage.TOWNSHIP_PERSUASION, teacher=users.teacher)
+    login(users.township_official)
+    client.post(f"/cases/{case.id}/notices/new", data={"kind": "urge", "recipient": "王大山", "deadline_days": 15})
+    notice = db.session.scalars(select(Notice)).one()
+    login(users.teacher)
+    assert client.get(f"/notices/{notice.id}").status_code == 200
+    entry = db.session.scalars(select(audit.AuditEntry).where(audit.AuditEntry.kind == "view_sensitive")).one()
+    assert entry.user_id == users.teacher.id
+
+
 def test_notices_only_by_the_township_and_only_on_their_rungs(client, login, users, make_case):
     case = make_case(stage=Stage.SCHOOL_PERSUASION)
     login(users.school_admin)
@@ -235,6 +256,11 @@ def test_a_transfer_between_two_townships(client, login, users, make_case, place
                                                            "reason": "随父母搬到克度镇"}).status_code == 302
     login(users.other_township_official)
     assert client.get(f"/cases/{case_id}").status_code == 200  # the receiving township sees it waiting
+    # ... but works on it only once it has accepted it
+    assert client.get(f"/cases/{case_id}/edit").status_code == 403
+    assert client.get(f"/cases/{case_id}/visits/new").status_code == 403
+    assert client.post(f"/cases/{case_id}/reveal").status_code == 403
+    assert _step(client, case, "request_closure", reason="x", outcome="aged_out").status_code == 422
     transfer = db.session.scalars(select(Transfer)).one()
     assert client.post(f"/transfers/{transfer.id}/accept").status_code == 302
     db.session.expire_all()

@@ -35,11 +35,11 @@ def test_sample_size_is_the_rounded_up_share_with_at_least_one():
     assert operations.sample_size(3, 50) == 2
 
 
-def _approved_returns(make_pending, users, n, **kwargs):
+def _approved_returns(make_pending, users, n, reviewer=None, **kwargs):
     cases = []
     for _ in range(n):
         case = make_pending(**kwargs)
-        transitions.apply(case, "approve_closure", users.county_reviewer2)
+        transitions.apply(case, "approve_closure", reviewer or users.county_reviewer2)
         cases.append(case)
     db.session.flush()
     return cases
@@ -49,7 +49,8 @@ def test_drawing_records_the_seed_and_the_sample(client, login, users, make_pend
     cases = _approved_returns(make_pending, users, 12)
     _approved_returns(make_pending, users, 1, outcome=ClosedOutcome.VOCATIONAL_SCHOOL,
                       from_stage=Stage.SCHOOL_PERSUASION)  # not a return to school
-    _approved_returns(make_pending, users, 2, school=places.school_b1, village=places.vil_b1a)  # county B
+    _approved_returns(make_pending, users, 2, reviewer=users.other_county_reviewer, school=places.school_b1,
+                      village=places.vil_b1a)  # county B
     login(users.county_reviewer)
     form = client.get("/review/spot-checks").get_data(as_text=True)
     assert 'name="percent"' in form and 'value="10"' in form  # the county profile's default

@@ -177,7 +177,9 @@ def test_planning_and_cancelling(client, login, users, case):
     assert visit.cancelled_dt is not None
     refused = client.post(f"/cases/{case.id}/visits/plan",
                           data={"due_date": (TODAY - timedelta(days=2)).isoformat(), "assignee_id": users.teacher.id})
-    assert refused.status_code == 302
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "cannot be due in the past" in page.split('id="field-due_date"', 1)[1].split("</div>", 1)[0]
     assert db.session.scalar(select(func.count()).select_from(Visit).where(Visit.purpose == "manual")) == 1
 
 
@@ -189,7 +191,10 @@ def test_support_measures(client, login, users, case):
     assert response.status_code == 302
     refused = client.post(f"/cases/{case.id}/support", data={
         "kind": "referral", "detail": "转介残联", "responsible": "乡镇", "start_date": TODAY.isoformat()})
-    assert refused.status_code == 302
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Name the department" in page.split('id="field-department"', 1)[1].split("</div>", 1)[0]
+    assert "转介残联" in page  # what was typed is still there
     assert db.session.scalar(select(func.count()).select_from(SupportMeasure)) == 1
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "两免一补" in page and "Support: Financial aid" in page
@@ -204,3 +209,24 @@ def test_the_cadence_follows_the_stage(case, make_case, users):
     case.stage = Stage.PENDING_REVIEW
     assert operations.ensure_planned(case) is None
     assert _planned(case) == []
+
+
+def test_a_file_that_only_claims_to_be_a_photo_is_refused(client, login, users, case):
+    login(users.teacher)
+    data = _visit_data()
+    data["photos"] = [(io.BytesIO(b"<script>alert(1)</script>"), "a.jpg", "image/jpeg")]
+    response = client.post(f"/cases/{case.id}/visits/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(VisitPhoto)) == 0
+
+
+def test_a_photo_is_served_as_the_image_it_is(client, login, users, case):
+    login(users.teacher)
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    data = _visit_data()
+    data["photos"] = [(io.BytesIO(png), "door.jpg", "text/html")]
+    assert client.post(f"/cases/{case.id}/visits/new", data=data, content_type="multipart/form-data").status_code == 302
+    photo = db.session.scalars(select(VisitPhoto)).one()
+    response = client.get(f"/visits/photos/{photo.id}")
+    assert response.mimetype == "image/png"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
