@@ -5,7 +5,7 @@ view loads a single case through :func:`get_case_or_404`. A case outside the use
 404, never a 403 that would confirm it exists.
 """
 
-from flask import abort
+from flask import abort, g, has_app_context
 from sqlalchemy import false, or_, select
 
 from caseworks.cases.models import Case
@@ -70,7 +70,12 @@ def holds(user, case):
     waiting for the user's township) lets them read it, not work on it."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return db.session.scalar(select(Case.id).where(Case.id == case.id, _own_clause(user))) is not None
+    # asked several times per page (each permission, each ladder step): once per request is enough
+    cache = g.setdefault("_holds", {}) if has_app_context() else {}
+    key = (user.id, case.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(Case.id).where(Case.id == case.id, _own_clause(user))) is not None
+    return cache[key]
 
 
 def can_see(user, case_id):
