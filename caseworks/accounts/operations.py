@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from caseworks.accounts.models import User
 from caseworks.core import audit, clock
 from caseworks.core.choices import AreaLevel, Role
+from caseworks.core.errors import Refused
 from caseworks.extensions import db
 from caseworks.places import queries as place_queries
 from caseworks.places.models import Area, School
@@ -94,14 +95,8 @@ ROLE_LEVELS = {
 }
 
 
-class AccountError(ValueError):
-    """A rule refused the change. ``field`` names the form field the message belongs to
-    (None: the message concerns the whole user)."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AccountError(Refused):
+    """A rule of user accounts refused the change."""
 
 
 def _snapshot(user):

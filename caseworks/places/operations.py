@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from caseworks.core import audit
 from caseworks.core.choices import AreaLevel, SchoolKind
+from caseworks.core.errors import Refused
 from caseworks.extensions import db
 from caseworks.places import queries
 from caseworks.places.models import Area, School
@@ -27,14 +28,8 @@ AREA_CODE = re.compile(r"^\d{12}$")
 SCHOOL_CODE = re.compile(r"^\d{10}$")
 
 
-class PlaceError(ValueError):
-    """A rule refused the change. ``field`` names the form field the message belongs to
-    (None: the message concerns the whole object)."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class PlaceError(Refused):
+    """A rule of areas and schools refused the change."""
 
 
 def _area_snapshot(area):
