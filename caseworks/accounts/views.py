@@ -12,6 +12,7 @@ from caseworks.accounts.blueprint import bp
 from caseworks.accounts.forms import CreateUserForm, EditUserForm, EmptyForm, LoginForm, PasswordForm, UserFilterForm
 from caseworks.accounts.models import User
 from caseworks.core.choices import Role
+from caseworks.core.forms import attach_error
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
 from caseworks.core.views import home_url, safe_local_path
@@ -92,14 +93,6 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def attach_error(form, error):
-    """Put a refused operation's message next to its field; return it if it has no field."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-        return None
-    return error.message
 
 
 def _admin():

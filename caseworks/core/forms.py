@@ -3,11 +3,17 @@
 from flask import flash
 
 
+def attach_error(form, error):
+    """Put an operation's refusal (a :class:`caseworks.core.errors.Refused`) next to its field;
+    return the message when it belongs to no field of ``form`` (for the page to show)."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        return None
+    return error.message
+
+
 def show_error(form, error):
-    """Put an operation's refusal (an exception with ``message`` and ``field``) next to its
-    field, or flash it when it belongs to no field of ``form``."""
-    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+    """Like :func:`attach_error`, flashing a message that belongs to no field."""
+    message = attach_error(form, error)
+    if message is not None:
+        flash(message, "error")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from caseworks.accounts.forms import EmptyForm
 from caseworks.cases.operations import reveal_sensitive
 from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case, render_case
 from caseworks.core import permissions, scope
@@ -233,7 +234,7 @@ def _incoming(transfer_id):
 @case_roles_only
 def accept_transfer(transfer_id):
     transfer = _incoming(transfer_id)
-    if StepForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         try:
             with db.session.begin_nested():
                 operations.accept_transfer(transfer, current_user)

@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseworks.accounts.forms import EmptyForm
-from caseworks.accounts.views import admin_required, attach_error
+from caseworks.accounts.views import admin_required
 from caseworks.core import policy
 from caseworks.core.choices import AreaLevel, Role, SchoolKind
+from caseworks.core.forms import attach_error
 from caseworks.core.nav import nav_item
 from caseworks.places import operations, queries
 from caseworks.places.blueprint import bp
