@@ -43,18 +43,29 @@ OUTCOME_NEEDS = {
 }
 
 
+#: the labels of a closure request's details (on the form, and wherever the request is shown)
+DETAIL_LABELS = {
+    "destination": _l("Where to (school, place or country)"),
+    "event_date": _l("Since"),
+    "certificate": _l("Certificate (issuer and number)"),
+    "approval_date": _l("Approved on"),
+    "approved_by": _l("Approved by (township government or county education bureau)"),
+    "until": _l("Deferred until"),
+    "home_teacher": _l("Teacher delivering schooling at home"),
+    "schedule": _l("Schedule (e.g. 2 visits a week, 3 lessons each)"),
+}
+
+
 class ClosureForm(StepForm):
     outcome = SelectField(_l("Outcome"), choices=[option("", "—")] + [option(o.value, o.label) for o in OUTCOME_NEEDS])
-    destination = StringField(_l("Where to (school, place or country)"), validators=[Optional(), Length(max=100)])
-    event_date = DateField(_l("Since"), validators=[Optional(), not_in_future])
-    certificate = StringField(_l("Certificate (issuer and number)"), validators=[Optional(), Length(max=100)])
-    approval_date = DateField(_l("Approved on"), validators=[Optional(), not_in_future])
-    approved_by = StringField(_l("Approved by (township government or county education bureau)"),
-                              validators=[Optional(), Length(max=100)])
-    until = DateField(_l("Deferred until"), validators=[Optional()])
-    home_teacher = StringField(_l("Teacher delivering schooling at home"), validators=[Optional(), Length(max=50)])
-    schedule = StringField(_l("Schedule (e.g. 2 visits a week, 3 lessons each)"), validators=[Optional(),
-                                                                                                Length(max=100)])
+    destination = StringField(DETAIL_LABELS["destination"], validators=[Optional(), Length(max=100)])
+    event_date = DateField(DETAIL_LABELS["event_date"], validators=[Optional(), not_in_future])
+    certificate = StringField(DETAIL_LABELS["certificate"], validators=[Optional(), Length(max=100)])
+    approval_date = DateField(DETAIL_LABELS["approval_date"], validators=[Optional(), not_in_future])
+    approved_by = StringField(DETAIL_LABELS["approved_by"], validators=[Optional(), Length(max=100)])
+    until = DateField(DETAIL_LABELS["until"], validators=[Optional()])
+    home_teacher = StringField(DETAIL_LABELS["home_teacher"], validators=[Optional(), Length(max=50)])
+    schedule = StringField(DETAIL_LABELS["schedule"], validators=[Optional(), Length(max=100)])
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

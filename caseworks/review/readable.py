@@ -29,6 +29,7 @@ from caseworks.core.choices import (
     Stage,
 )
 from caseworks.extensions import db
+from caseworks.ladder.forms import DETAIL_LABELS
 from caseworks.places.models import Area, School
 from caseworks.review.models import SpotCheckResult
 
@@ -128,6 +129,8 @@ FIELD_LABELS = {
     "date_from": _l("From"),
     "date_to": _l("To"),
 }
+FIELD_LABELS.update(DETAIL_LABELS)  # a closure request's details: the labels of its form
+FIELD_LABELS["expired"] = DETAIL_LABELS["until"]  # a health deferral sent back to review
 
 #: keys whose stored code has a label of its own
 _CHOICE_OF_KEY = {
