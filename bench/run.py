@@ -42,6 +42,7 @@ WARMUP = 5
 
 # --- what is measured ---------------------------------------------------------------------------
 
+
 @dataclass
 class Facts:
     """Ids and values the targets' URLs need, looked up once per database."""
@@ -93,27 +94,38 @@ def find_facts(session):
     principal = session.scalar(select(User).where(User.username == "principal1"))
     case_id = session.scalar(
         select(Case.id)
-        .where(Case.school_id == principal.school_id, Case.township_id == township.area_id,
-               Case.stage == Stage.TOWNSHIP_PERSUASION)
-        .order_by(Case.id).limit(1)
+        .where(
+            Case.school_id == principal.school_id,
+            Case.township_id == township.area_id,
+            Case.stage == Stage.TOWNSHIP_PERSUASION,
+        )
+        .order_by(Case.id)
+        .limit(1)
     )
     # the commonest surname + first given character among township1's cases
     prefix = func.substr(Child.name, 1, 2)
     name_query = session.scalar(
-        select(prefix).join(Case, Case.child_id == Child.id)
+        select(prefix)
+        .join(Case, Case.child_id == Child.id)
         .where(Case.township_id == township.area_id)
-        .group_by(prefix).order_by(func.count().desc(), prefix).limit(1)
+        .group_by(prefix)
+        .order_by(func.count().desc(), prefix)
+        .limit(1)
     )
     reviewer = session.scalar(select(User).where(User.username == "reviewer1"))
     pending_case_id = session.scalar(
-        select(Case.id).where(Case.county_id == reviewer.area_id, Case.stage == Stage.PENDING_REVIEW)
-        .order_by(Case.id).limit(1)
+        select(Case.id)
+        .where(Case.county_id == reviewer.area_id, Case.stage == Stage.PENDING_REVIEW)
+        .order_by(Case.id)
+        .limit(1)
     )
-    return Facts(township_id=township.area_id, case_id=case_id, name_query=name_query,
-                 extra={"pending_case_id": pending_case_id})
+    return Facts(
+        township_id=township.area_id, case_id=case_id, name_query=name_query, extra={"pending_case_id": pending_case_id}
+    )
 
 
 # --- statement recording --------------------------------------------------------------------------
+
 
 class StatementLog:
     """Counts (and, when asked, keeps) the statements an engine sends."""
@@ -138,8 +150,7 @@ class StatementLog:
 def replay_ms(engine, statements, repeat):
     """Median time (ms) of running the recorded reads once each, straight on a DBAPI connection.
     Writes (an audit entry, say) are left out: they would collide with the rows they made."""
-    reads = [(s, p) for s, p, many in statements
-             if not many and s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    reads = [(s, p) for s, p, many in statements if not many and s.lstrip().upper().startswith(("SELECT", "WITH"))]
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -157,6 +168,7 @@ def replay_ms(engine, statements, repeat):
 
 
 # --- databases ------------------------------------------------------------------------------------
+
 
 def make_app(url):
     class BenchConfig(Config):
@@ -219,9 +231,12 @@ def prepare(url, scale, reload):
     stamp = RESULTS / f".load-{make_url(url).database}.json"
     expected = generator.SCALES[scale].counties * generator.SCALES[scale].cases_per_county
     with app.app_context():
-        loaded = (not reload and schema_matches()
-                  and db.session.scalar(select(func.count()).select_from(Case)) == expected
-                  and db.session.scalar(select(func.count()).select_from(Visit)) == expected * VISITS_PER_CASE)
+        loaded = (
+            not reload
+            and schema_matches()
+            and db.session.scalar(select(func.count()).select_from(Case)) == expected
+            and db.session.scalar(select(func.count()).select_from(Visit)) == expected * VISITS_PER_CASE
+        )
         db.session.rollback()
         if loaded:
             note = json.loads(stamp.read_text()) if stamp.exists() else {}
@@ -233,9 +248,14 @@ def prepare(url, scale, reload):
             started = time.perf_counter()
             db.session.commit()
             commit_s = time.perf_counter() - started
-            note = {"scale": scale, "schema": how, "load_seconds": round(result.seconds + commit_s, 1),
-                    "generate_seconds": round(result.build_seconds, 1), "rows": sum(result.counts.values()),
-                    "loaded_at": datetime.now(UTC).isoformat(timespec="seconds")}
+            note = {
+                "scale": scale,
+                "schema": how,
+                "load_seconds": round(result.seconds + commit_s, 1),
+                "generate_seconds": round(result.build_seconds, 1),
+                "rows": sum(result.counts.values()),
+                "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
             RESULTS.mkdir(exist_ok=True)
             stamp.write_text(json.dumps(note))
             note["reused"] = False
@@ -247,6 +267,7 @@ def prepare(url, scale, reload):
 
 
 # --- measuring ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Row:
@@ -312,6 +333,7 @@ def _percentile(samples, pct):
 
 # --- the scheduler sweep --------------------------------------------------------------------------
 
+
 @dataclass
 class Sweep:
     label: str
@@ -364,8 +386,11 @@ def sweep_report(sweeps):
     for s in sweeps:
         lines.append(f"| {s.label} | {s.status} | {s.seconds:.1f} |" + (f" {s.error}" if s.error else ""))
     if sweeps and sweeps[0].jobs:
-        lines += ["", "| job | " + " | ".join(f"{s.label}: s | {s.label}: result" for s in sweeps) + " |",
-                  "|---|" + "---:|---|" * len(sweeps)]
+        lines += [
+            "",
+            "| job | " + " | ".join(f"{s.label}: s | {s.label}: result" for s in sweeps) + " |",
+            "|---|" + "---:|---|" * len(sweeps),
+        ]
         by_job = [dict((j[0], j) for j in s.jobs) for s in sweeps]
         for name in [j[0] for j in sweeps[0].jobs]:
             cells = []
@@ -410,7 +435,9 @@ def report(rows, notes, facts, requests, sweeps=None):
         "results fetched); the gap to the median is Python — ORM, templates, the test client.",
     ]
     if sweeps is not None:
-        lines += sweep_report(sweeps) if sweeps else ["", "Scheduler sweep: not measured (no caseworks/scheduler/cli.py)."]
+        lines += (
+            sweep_report(sweeps) if sweeps else ["", "Scheduler sweep: not measured (no caseworks/scheduler/cli.py)."]
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -423,8 +450,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     url = os.environ.get("CASEWORKS_BENCH_DATABASE_URL", DEFAULT_URL)
-    county_url = os.environ.get("CASEWORKS_BENCH_COUNTY_DATABASE_URL",
-                                make_url(url).set(database=make_url(url).database + "_county").render_as_string(False))
+    county_url = os.environ.get(
+        "CASEWORKS_BENCH_COUNTY_DATABASE_URL",
+        make_url(url).set(database=make_url(url).database + "_county").render_as_string(False),
+    )
     notes = {}
     app, notes["province"] = prepare(url, "province", args.reload)
     rows, facts = measure(app, args.requests)
@@ -447,8 +476,10 @@ def main(argv=None):
     text_report = report(rows, notes, facts, args.requests, sweeps)
     print("[province] audit verify ...", flush=True)
     seconds, status, line = verify_chain(url)
-    text_report += (f"\n## Audit chain\n`flask --app wsgi audit verify` on the province data: {seconds:.1f} s "
-                    f"(exit {status}): {line}\n")
+    text_report += (
+        f"\n## Audit chain\n`flask --app wsgi audit verify` on the province data: {seconds:.1f} s "
+        f"(exit {status}): {line}\n"
+    )
     print(text_report)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"

@@ -16,8 +16,18 @@ API_PREFIX = "/api/"
 #: feature packages; each may have a ``blueprint`` module defining ``bp`` and a ``cli`` module
 #: listing its ``commands``
 FEATURES = (
-    "core", "accounts", "places", "cases", "visits", "inbox", "ladder", "review", "reports", "api",
-    "scheduler", "demo",
+    "core",
+    "accounts",
+    "places",
+    "cases",
+    "visits",
+    "inbox",
+    "ladder",
+    "review",
+    "reports",
+    "api",
+    "scheduler",
+    "demo",
 )
 
 

@@ -99,5 +99,8 @@ def csrf_app(app):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "real_commits: the test commits for real (other processes must see its data); tables are emptied afterwards")
+    config.addinivalue_line(
+        "markers",
+        "real_commits: the test commits for real (other processes must see its data); tables are emptied afterwards",
+    )
     config.addinivalue_line("markers", "browser: drives headless Chromium")

@@ -53,8 +53,9 @@ def create_admin_command(username, area_code, full_name):
         _fail(f"no area with the code {area_code!r}")
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = operations.create_user(None, username=username, full_name=full_name or username, role=Role.ADMIN,
-                                      place=area, password=password)
+        user = operations.create_user(
+            None, username=username, full_name=full_name or username, role=Role.ADMIN, place=area, password=password
+        )
     except operations.AccountError as exc:
         _fail(exc.message)  # refused before changing anything; nothing is committed
     db.session.commit()

@@ -35,7 +35,9 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Username or name"), filters=[_strip], validators=[Optional(), Length(max=64)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(value="", label=_l("All roles")), *Role.choices()], validators=[Optional()])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(value="", label=_l("All roles")), *Role.choices()], validators=[Optional()]
+    )
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()])
 
 
@@ -49,14 +51,23 @@ class _UserFields(FlaskForm):
     email = StringField(
         _l("E-mail"),
         filters=[_strip],
-        validators=[Optional(), Length(max=120), Regexp(EMAIL, message=_l("Enter an e-mail address like name@example.cn."))],
+        validators=[
+            Optional(),
+            Length(max=120),
+            Regexp(EMAIL, message=_l("Enter an e-mail address like name@example.cn.")),
+        ],
     )
     role = SelectField(_l("Role"), choices=Role.choices(), validators=[DataRequired()])
     place = StringField(
         _l("Place code"),
         filters=[_strip],
-        validators=[DataRequired(), Regexp(r"^(\d{10}|\d{12})$",
-                                           message=_l("Enter a 12-digit division code or a 10-digit school identification code."))],
+        validators=[
+            DataRequired(),
+            Regexp(
+                r"^(\d{10}|\d{12})$",
+                message=_l("Enter a 12-digit division code or a 10-digit school identification code."),
+            ),
+        ],
     )
 
 
@@ -72,7 +83,10 @@ class CreateUserForm(_UserFields):
     )
     password = PasswordField(
         _l("Initial password"),
-        validators=[DataRequired(), Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10))],
+        validators=[
+            DataRequired(),
+            Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10)),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the password"),
@@ -87,7 +101,10 @@ class EditUserForm(_UserFields):
 class PasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10))],
+        validators=[
+            DataRequired(),
+            Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10)),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the password"),

@@ -59,8 +59,14 @@ def authenticate(username, password):
     """
     username = username.strip()
     if is_throttled(username):
-        audit.record("login_failed", "login refused: too many failed attempts", module="accounts",
-                     actor=None, actor_name=username, data={"reason": "throttled"})
+        audit.record(
+            "login_failed",
+            "login refused: too many failed attempts",
+            module="accounts",
+            actor=None,
+            actor_name=username,
+            data={"reason": "throttled"},
+        )
         raise LoginThrottled()
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
@@ -68,8 +74,15 @@ def authenticate(username, password):
         check_password_hash(_dummy_hash(), password)
     if user is None or not user.is_active or not user.check_password(password):
         reason = "unknown user" if user is None else ("inactive" if not user.is_active else "wrong password")
-        audit.record("login_failed", "failed login", module="accounts", actor=None, actor_name=username,
-                     target=user, data={"reason": reason})
+        audit.record(
+            "login_failed",
+            "failed login",
+            module="accounts",
+            actor=None,
+            actor_name=username,
+            target=user,
+            data={"reason": reason},
+        )
         return None
     user.last_login_dt = clock.now()
     audit.record("login", "logged in", module="accounts", actor=user, target=user)
@@ -121,16 +134,26 @@ def check_place(role, place, admin=None):
         raise AccountError(_l("No area or school has this code."), "place")
     if role.at_school:
         if not isinstance(place, School):
-            raise AccountError(_l("%(role)s works at a school: enter the 10-digit school identification code.",
-                                  role=role.label), "place")
+            raise AccountError(
+                _l("%(role)s works at a school: enter the 10-digit school identification code.", role=role.label),
+                "place",
+            )
     else:
         if not isinstance(place, Area):
-            raise AccountError(_l("%(role)s works in an area, not at a school: enter a 12-digit division code.",
-                                  role=role.label), "place")
+            raise AccountError(
+                _l("%(role)s works in an area, not at a school: enter a 12-digit division code.", role=role.label),
+                "place",
+            )
         levels = ROLE_LEVELS[role]
         if place.level_enum not in levels:
-            raise AccountError(_l("%(role)s works at the level of: %(levels)s.", role=role.label,
-                                  levels=" / ".join(str(level.label) for level in levels)), "place")
+            raise AccountError(
+                _l(
+                    "%(role)s works at the level of: %(levels)s.",
+                    role=role.label,
+                    levels=" / ".join(str(level.label) for level in levels),
+                ),
+                "place",
+            )
     if admin is not None and not place_queries.is_within(place, place_queries.root_area(admin)):
         raise AccountError(_l("This place lies outside your area of work."), "place")
     if not place.is_active:
@@ -183,8 +206,14 @@ def create_user(admin, *, username, full_name, role, place, password, phone=None
             db.session.flush()
     except IntegrityError:
         raise AccountError(duplicate, "username") from None
-    audit.record("create", f"created user {username} ({user.role})", module=MODULE, actor=admin, target=user,
-                 data=audit.changes({}, _snapshot(user)))
+    audit.record(
+        "create",
+        f"created user {username} ({user.role})",
+        module=MODULE,
+        actor=admin,
+        target=user,
+        data=audit.changes({}, _snapshot(user)),
+    )
     return user
 
 
@@ -226,8 +255,14 @@ def deactivate_user(admin, user):
     user.session_version += 1
     user.api_token_hash = None
     db.session.flush()
-    audit.record("deactivate", f"deactivated user {user.username}", module=MODULE, actor=admin, target=user,
-                 data=audit.changes(before, _snapshot(user)))
+    audit.record(
+        "deactivate",
+        f"deactivated user {user.username}",
+        module=MODULE,
+        actor=admin,
+        target=user,
+        data=audit.changes(before, _snapshot(user)),
+    )
     return user
 
 
@@ -241,8 +276,14 @@ def reactivate_user(admin, user):
     before = _snapshot(user)
     user.is_active = True
     db.session.flush()
-    audit.record("reactivate", f"reactivated user {user.username}", module=MODULE, actor=admin, target=user,
-                 data=audit.changes(before, _snapshot(user)))
+    audit.record(
+        "reactivate",
+        f"reactivated user {user.username}",
+        module=MODULE,
+        actor=admin,
+        target=user,
+        data=audit.changes(before, _snapshot(user)),
+    )
     return user
 
 
@@ -253,8 +294,7 @@ def reset_password(admin, user, password):
     user.set_password(password)
     user.session_version += 1
     db.session.flush()
-    audit.record("password_reset", f"reset the password of {user.username}", module=MODULE, actor=admin,
-                 target=user)
+    audit.record("password_reset", f"reset the password of {user.username}", module=MODULE, actor=admin, target=user)
     return user
 
 
@@ -266,6 +306,5 @@ def issue_token(user, actor=None):
     token = secrets.token_urlsafe(32)
     user.api_token_hash = User.hash_token(token)
     db.session.flush()
-    audit.record("token_issued", f"issued an API token to {user.username}", module=MODULE, actor=actor,
-                 target=user)
+    audit.record("token_issued", f"issued an API token to {user.username}", module=MODULE, actor=actor, target=user)
     return token

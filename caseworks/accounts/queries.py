@@ -30,7 +30,9 @@ def users_in_tree(root):
 def filtered_users(root, *, q=None, role=None, status=None):
     stmt = users_in_tree(root)
     if q:
-        stmt = stmt.where(or_(User.username.icontains(q, autoescape=True), User.full_name.icontains(q, autoescape=True)))
+        stmt = stmt.where(
+            or_(User.username.icontains(q, autoescape=True), User.full_name.icontains(q, autoescape=True))
+        )
     if role and role in {r.value for r in Role}:
         stmt = stmt.where(User.role == role)
     if status == "active":

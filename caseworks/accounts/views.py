@@ -112,8 +112,9 @@ def list_users():
     pagination = db.paginate(stmt, page=page, per_page=USERS_PER_PAGE, error_out=False)
     ancestors = place_queries.preload_ancestors([user.area for user in pagination.items])
     filters = {k: v for k, v in (("q", q), ("role", role), ("status", status)) if v}
-    return render_template("accounts/users.html", form=form, pagination=pagination, filters=filters,
-                           ancestors=ancestors)
+    return render_template(
+        "accounts/users.html", form=form, pagination=pagination, filters=filters, ancestors=ancestors
+    )
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -201,15 +202,17 @@ def _user_action(user_id, operation, done_message):
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
 @admin_required
 def deactivate_user(user_id):
-    return _user_action(user_id, operations.deactivate_user,
-                        lambda user: _("%(name)s was deactivated.", name=user.full_name))
+    return _user_action(
+        user_id, operations.deactivate_user, lambda user: _("%(name)s was deactivated.", name=user.full_name)
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
 @admin_required
 def reactivate_user(user_id):
-    return _user_action(user_id, operations.reactivate_user,
-                        lambda user: _("%(name)s was reactivated.", name=user.full_name))
+    return _user_action(
+        user_id, operations.reactivate_user, lambda user: _("%(name)s was reactivated.", name=user.full_name)
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])

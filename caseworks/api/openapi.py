@@ -9,10 +9,14 @@ def _enum(choice):
 
 
 DATE = {"type": "string", "format": "date"}
-ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"},
-                                          "fields": {"type": "object",
-                                                     "additionalProperties": {"type": "array",
-                                                                              "items": {"type": "string"}}}}}
+ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "status": {"type": "integer"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+}
 
 
 def _json(schema):
@@ -20,9 +24,11 @@ def _json(schema):
 
 
 def _responses(ok, **more):
-    found = {"200": {"description": "OK", **_json(ok)},
-             "401": {"description": "No valid bearer token", **_json(ERROR)},
-             "403": {"description": "The caller's role may not do this", **_json(ERROR)}}
+    found = {
+        "200": {"description": "OK", **_json(ok)},
+        "401": {"description": "No valid bearer token", **_json(ERROR)},
+        "403": {"description": "The caller's role may not do this", **_json(ERROR)},
+    }
     found.update(more)
     return found
 
@@ -32,76 +38,174 @@ def document():
     visit = {"$ref": "#/components/schemas/Visit"}
     not_found = {"description": "No such case, or outside the caller's scope", **_json(ERROR)}
     case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    filters = [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in (
-        ("stage", _enum(Stage)), ("kind", _enum(CaseKind)), ("township", {"type": "integer"}),
-        ("village", {"type": "integer"}), ("school", {"type": "integer"}), ("group", {"type": "string"}),
-        ("q", {"type": "string", "description": "name, or the start of an ID number"}),
-        ("mine", {"type": "string", "enum": ["1"]}), ("unassigned", {"type": "string", "enum": ["1"]}),
-        ("page", {"type": "integer", "minimum": 1}))]
+    filters = [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in (
+            ("stage", _enum(Stage)),
+            ("kind", _enum(CaseKind)),
+            ("township", {"type": "integer"}),
+            ("village", {"type": "integer"}),
+            ("school", {"type": "integer"}),
+            ("group", {"type": "string"}),
+            ("q", {"type": "string", "description": "name, or the start of an ID number"}),
+            ("mine", {"type": "string", "enum": ["1"]}),
+            ("unassigned", {"type": "string", "enum": ["1"]}),
+            ("page", {"type": "integer", "minimum": 1}),
+        )
+    ]
     return {
         "openapi": "3.1.0",
-        "info": {"title": "caseworks API", "version": "1",
-                 "description": "控辍保学: cases, their timelines and visits, with the same scope rules as the "
-                                "pages. Tokens: `flask --app wsgi users token USERNAME`. ID numbers and phone "
-                                "numbers are masked."},
+        "info": {
+            "title": "caseworks API",
+            "version": "1",
+            "description": "控辍保学: cases, their timelines and visits, with the same scope rules as the "
+            "pages. Tokens: `flask --app wsgi users token USERNAME`. ID numbers and phone "
+            "numbers are masked.",
+        },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": ERROR,
-                "CaseSummary": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "child_name": {"type": "string"},
-                    "id_number": {"type": "string", "description": "masked"}, "kind": _enum(CaseKind),
-                    "stage": _enum(Stage), "village": {"type": "string"}, "school": {"type": ["string", "null"]},
-                    "teacher": {"type": ["string", "null"]}, "cadre": {"type": ["string", "null"]},
-                    "is_fully_assigned": {"type": "boolean"}, "opened_date": DATE, "version": {"type": "integer"}}},
-                "Visit": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "case_id": {"type": "integer"}, "due_date": {**DATE, "type": ["string", "null"]},
-                    "purpose": {"type": "string"}, "visit_date": {**DATE, "type": ["string", "null"]},
-                    "method": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]},
-                    "client_uuid": {"type": ["string", "null"]}, "is_done": {"type": "boolean"}}},
-                "NewVisit": {"type": "object", "required": ["client_uuid", "visit_date", "method", "outcome"],
-                             "properties": {
-                                 "client_uuid": {"type": "string", "format": "uuid",
-                                                 "description": "made on the phone; a resend with the same one "
-                                                                "records nothing new"},
-                                 "planned_visit_id": {"type": "integer"},
-                                 "visit_date": DATE, "method": _enum(VisitMethod),
-                                 "visitors": {"type": "array", "items": _enum(Visitor)},
-                                 "visitor_names": {"type": "string"}, "met_with": {"type": "string"},
-                                 "findings": {"type": "string"}, "guardian_attitude": _enum(Attitude),
-                                 "child_willingness": _enum(Willingness), "outcome": _enum(VisitOutcome),
-                                 "agreed_return_date": DATE, "next_step": {"type": "string"},
-                                 "latitude": {"type": "number"}, "longitude": {"type": "number"}}},
+                "CaseSummary": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "child_name": {"type": "string"},
+                        "id_number": {"type": "string", "description": "masked"},
+                        "kind": _enum(CaseKind),
+                        "stage": _enum(Stage),
+                        "village": {"type": "string"},
+                        "school": {"type": ["string", "null"]},
+                        "teacher": {"type": ["string", "null"]},
+                        "cadre": {"type": ["string", "null"]},
+                        "is_fully_assigned": {"type": "boolean"},
+                        "opened_date": DATE,
+                        "version": {"type": "integer"},
+                    },
+                },
+                "Visit": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "case_id": {"type": "integer"},
+                        "due_date": {**DATE, "type": ["string", "null"]},
+                        "purpose": {"type": "string"},
+                        "visit_date": {**DATE, "type": ["string", "null"]},
+                        "method": {"type": ["string", "null"]},
+                        "outcome": {"type": ["string", "null"]},
+                        "client_uuid": {"type": ["string", "null"]},
+                        "is_done": {"type": "boolean"},
+                    },
+                },
+                "NewVisit": {
+                    "type": "object",
+                    "required": ["client_uuid", "visit_date", "method", "outcome"],
+                    "properties": {
+                        "client_uuid": {
+                            "type": "string",
+                            "format": "uuid",
+                            "description": "made on the phone; a resend with the same one records nothing new",
+                        },
+                        "planned_visit_id": {"type": "integer"},
+                        "visit_date": DATE,
+                        "method": _enum(VisitMethod),
+                        "visitors": {"type": "array", "items": _enum(Visitor)},
+                        "visitor_names": {"type": "string"},
+                        "met_with": {"type": "string"},
+                        "findings": {"type": "string"},
+                        "guardian_attitude": _enum(Attitude),
+                        "child_willingness": _enum(Willingness),
+                        "outcome": _enum(VisitOutcome),
+                        "agreed_return_date": DATE,
+                        "next_step": {"type": "string"},
+                        "latitude": {"type": "number"},
+                        "longitude": {"type": "number"},
+                    },
+                },
             },
         },
         "paths": {
-            "/cases": {"get": {"summary": "Cases in the caller's scope, newest first (25 a page)",
-                               "parameters": filters,
-                               "responses": _responses({"type": "object", "properties": {
-                                   "items": {"type": "array", "items": case_summary}, "page": {"type": "integer"},
-                                   "pages": {"type": "integer"}, "total": {"type": "integer"}}})}},
-            "/cases/{case_id}": {"get": {"summary": "One case", "parameters": [case_id],
-                                         "responses": _responses({"type": "object"}, **{"404": not_found})}},
-            "/cases/{case_id}/timeline": {"get": {
-                "summary": "What has happened to the case, newest first", "parameters": [case_id],
-                "responses": _responses({"type": "object", "properties": {"items": {"type": "array", "items": {
-                    "type": "object", "properties": {"when": {"type": "string", "format": "date-time"},
-                                                     "kind": {"type": "string"}, "title": {"type": "string"},
-                                                     "detail": {"type": "string"}, "actor": {"type": "string"}}}}}},
-                                        **{"404": not_found})}},
-            "/cases/{case_id}/visits": {"post": {
-                "summary": "Log a visit that has been done (idempotent on client_uuid)", "parameters": [case_id],
-                "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/NewVisit"})},
-                "responses": _responses(visit, **{
-                    "201": {"description": "Recorded", **_json(visit)},
-                    "404": not_found,
-                    "409": {"description": "The client_uuid was used for another case", **_json(ERROR)},
-                    "422": {"description": "Invalid input, by field; nothing was recorded", **_json(ERROR)}})}},
-            "/visits/due": {"get": {"summary": "The caller's planned visits: overdue, today, this week, later",
-                                    "responses": _responses({"type": "object", "properties": {
-                                        key: {"type": "array", "items": visit}
-                                        for key in ("overdue", "today", "week", "later")}})}},
+            "/cases": {
+                "get": {
+                    "summary": "Cases in the caller's scope, newest first (25 a page)",
+                    "parameters": filters,
+                    "responses": _responses(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "array", "items": case_summary},
+                                "page": {"type": "integer"},
+                                "pages": {"type": "integer"},
+                                "total": {"type": "integer"},
+                            },
+                        }
+                    ),
+                }
+            },
+            "/cases/{case_id}": {
+                "get": {
+                    "summary": "One case",
+                    "parameters": [case_id],
+                    "responses": _responses({"type": "object"}, **{"404": not_found}),
+                }
+            },
+            "/cases/{case_id}/timeline": {
+                "get": {
+                    "summary": "What has happened to the case, newest first",
+                    "parameters": [case_id],
+                    "responses": _responses(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "when": {"type": "string", "format": "date-time"},
+                                            "kind": {"type": "string"},
+                                            "title": {"type": "string"},
+                                            "detail": {"type": "string"},
+                                            "actor": {"type": "string"},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        **{"404": not_found},
+                    ),
+                }
+            },
+            "/cases/{case_id}/visits": {
+                "post": {
+                    "summary": "Log a visit that has been done (idempotent on client_uuid)",
+                    "parameters": [case_id],
+                    "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/NewVisit"})},
+                    "responses": _responses(
+                        visit,
+                        **{
+                            "201": {"description": "Recorded", **_json(visit)},
+                            "404": not_found,
+                            "409": {"description": "The client_uuid was used for another case", **_json(ERROR)},
+                            "422": {"description": "Invalid input, by field; nothing was recorded", **_json(ERROR)},
+                        },
+                    ),
+                }
+            },
+            "/visits/due": {
+                "get": {
+                    "summary": "The caller's planned visits: overdue, today, this week, later",
+                    "responses": _responses(
+                        {
+                            "type": "object",
+                            "properties": {
+                                key: {"type": "array", "items": visit} for key in ("overdue", "today", "week", "later")
+                            },
+                        }
+                    ),
+                }
+            },
         },
     }

@@ -48,13 +48,21 @@ def _case_detail(case):
         "birth_date": child.birth_date.isoformat(),
         "address": child.address,
         "groups": child.groups,
-        "guardians": [{"name": g.name, "relation": g.relation, "phone": mask_phone(g.phone),
-                       "is_working_away": g.is_working_away} for g in child.guardians],
+        "guardians": [
+            {"name": g.name, "relation": g.relation, "phone": mask_phone(g.phone), "is_working_away": g.is_working_away}
+            for g in child.guardians
+        ],
         "reasons": case.reasons,
         "situation": case.situation,
         "plan_summary": case.plan_summary,
-        "plan": [{"measure": p.measure, "responsible": p.responsible,
-                  "target_date": p.target_date.isoformat() if p.target_date else None} for p in case.plan_items],
+        "plan": [
+            {
+                "measure": p.measure,
+                "responsible": p.responsible,
+                "target_date": p.target_date.isoformat() if p.target_date else None,
+            }
+            for p in case.plan_items
+        ],
         "stage_entered_date": case.stage_entered_date.isoformat(),
         "last_contact_date": case.last_contact_date.isoformat() if case.last_contact_date else None,
     }
@@ -81,8 +89,7 @@ def list_cases():
         abort(403)
     filters = case_queries.CaseFilters.from_args(request.args)
     page = case_queries.case_page(current_user, filters, current_app.config["CASES_PER_PAGE"])
-    return jsonify(items=[_case_summary(c) for c in page.items], page=page.page, pages=page.pages,
-                   total=page.total)
+    return jsonify(items=[_case_summary(c) for c in page.items], page=page.page, pages=page.pages, total=page.total)
 
 
 def _scoped_case(case_id):
@@ -101,8 +108,12 @@ def read_case(case_id):
 @token_required
 def case_timeline(case_id):
     items = timeline_for(_scoped_case(case_id))
-    return jsonify(items=[{"when": i.when.isoformat(), "kind": i.kind, "title": str(i.title), "detail": i.detail,
-                           "actor": i.actor} for i in items])
+    return jsonify(
+        items=[
+            {"when": i.when.isoformat(), "kind": i.kind, "title": str(i.title), "detail": i.detail, "actor": i.actor}
+            for i in items
+        ]
+    )
 
 
 @bp.route("/visits/due")
@@ -138,8 +149,9 @@ def log_visit(case_id):
     if payload.get("planned_visit_id") is not None:
         planned = visit_queries.scoped_visit_or_none(payload["planned_visit_id"], current_user)
         if planned is None or planned.case_id != case.id:
-            return jsonify(error="Invalid input", status=422,
-                           fields={"planned_visit_id": ["No such planned visit on this case."]}), 422
+            return jsonify(
+                error="Invalid input", status=422, fields={"planned_visit_id": ["No such planned visit on this case."]}
+            ), 422
     if not form.validate():
         return jsonify(error="Invalid input", status=422, fields=_errors(form)), 422
     try:

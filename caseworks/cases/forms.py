@@ -155,16 +155,21 @@ def _case_fields(cls):
     cls.village_id = SelectField(_l("Household village"), coerce=int, validators=[InputRequired()])
     cls.address = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)])
     cls.groups = MultiCheckboxField(_l("Special groups"), choices=SpecialGroup.choices())
-    cls.disability_type = SelectField(_l("Type of disability"), choices=[option("", "—"), *DisabilityType.choices()],
-                                      validators=[Optional()])
+    cls.disability_type = SelectField(
+        _l("Type of disability"), choices=[option("", "—"), *DisabilityType.choices()], validators=[Optional()]
+    )
     cls.guardians = FieldList(FormField(GuardianForm), min_entries=2, max_entries=4)
     cls.school_id = SelectField(_l("School"), coerce=int, validators=[InputRequired()])
-    cls.grade = SelectField(_l("Grade"), choices=[option("", "—"), *[option(g, g) for g in GRADES]], validators=[Optional()])
+    cls.grade = SelectField(
+        _l("Grade"), choices=[option("", "—"), *[option(g, g) for g in GRADES]], validators=[Optional()]
+    )
     cls.class_name = StringField(_l("Class"), validators=[Optional(), Length(max=16)])
     cls.dropout_date = DateField(_l("Stopped attending on"), validators=[Optional(), not_in_future])
     cls.reasons = MultiCheckboxField(_l("Reasons"), choices=DropoutReason.choices())
     cls.situation = TextAreaField(_l("Situation"), validators=[Optional(), Length(max=4000)])
-    cls.plan_summary = TextAreaField(_l("Plan (一人一案): goals and approach"), validators=[Optional(), Length(max=4000)])
+    cls.plan_summary = TextAreaField(
+        _l("Plan (一人一案): goals and approach"), validators=[Optional(), Length(max=4000)]
+    )
     return cls
 
 

@@ -20,8 +20,9 @@ def last_contact():
     return func.coalesce(Case.last_contact_date, Case.opened_date)
 
 
-@scheduled_job("flag_stale_cases", description="Flag open cases with no contact for too long", order=30,
-               hour=1, minute=0)
+@scheduled_job(
+    "flag_stale_cases", description="Flag open cases with no contact for too long", order=30, hour=1, minute=0
+)
 def flag_stale_cases(today):
     """A visited case (not pending review or closed: nobody is expected to visit those) is
     stale when its last contact lies more than its county's ``stale_after_days`` back; the
@@ -36,12 +37,16 @@ def flag_stale_cases(today):
         cutoff = today - timedelta(days=days)
         in_counties = Case.county_id.in_(county_ids)
         flagged += db.session.execute(
-            update(Case).where(visited, in_counties, last_contact() < cutoff, Case.is_stale.is_(False))
-            .values(is_stale=True), execution_options=NO_SYNC,
+            update(Case)
+            .where(visited, in_counties, last_contact() < cutoff, Case.is_stale.is_(False))
+            .values(is_stale=True),
+            execution_options=NO_SYNC,
         ).rowcount
         cleared += db.session.execute(
-            update(Case).where(visited, in_counties, last_contact() >= cutoff, Case.is_stale.is_(True))
-            .values(is_stale=False), execution_options=NO_SYNC,
+            update(Case)
+            .where(visited, in_counties, last_contact() >= cutoff, Case.is_stale.is_(True))
+            .values(is_stale=False),
+            execution_options=NO_SYNC,
         ).rowcount
     cleared += db.session.execute(
         update(Case).where(Case.stage.not_in(VISITED_STAGES), Case.is_stale.is_(True)).values(is_stale=False),
@@ -49,6 +54,7 @@ def flag_stale_cases(today):
     ).rowcount
     summary = {"flagged": flagged, "cleared": cleared}
     if flagged or cleared:
-        audit.record("job", f"flag_stale_cases: {flagged} flagged, {cleared} cleared", module="cases", actor=None,
-                     data=summary)
+        audit.record(
+            "job", f"flag_stale_cases: {flagged} flagged, {cleared} cleared", module="cases", actor=None, data=summary
+        )
     return summary

@@ -73,7 +73,7 @@ def _set_child(child, data):
         row.is_working_away = bool(values.get("is_working_away"))
         if row not in child.guardians:
             child.guardians.append(row)
-    del child.guardians[len(guardians):]
+    del child.guardians[len(guardians) :]
 
 
 def _place_case(case, village, school):
@@ -118,8 +118,10 @@ def register_case(data, user, *, villages, schools):
     """
     if child_with_id_number(data["id_number"]) is not None:
         raise CaseError(
-            _l("A child with this ID number is already registered. Search for the case, or ask the county "
-               "education bureau if it lies in another area."),
+            _l(
+                "A child with this ID number is already registered. Search for the case, or ask the county "
+                "education bureau if it lies in another area."
+            ),
             "id_number",
         )
     village, school = _resolve_places(data, villages, schools)
@@ -127,17 +129,34 @@ def register_case(data, user, *, villages, schools):
     _set_child(child, data)
     db.session.add(child)
     today = clock.today()
-    case = Case(child=child, kind=data["kind"], stage=Stage.first_for(data["kind"]), opened_date=today,
-                opened_by_id=user.id, stage_entered_date=today, grade=data.get("grade") or None,
-                class_name=data.get("class_name") or None, dropout_date=data.get("dropout_date"),
-                situation=data.get("situation") or "", plan_summary=data.get("plan_summary") or "")
+    case = Case(
+        child=child,
+        kind=data["kind"],
+        stage=Stage.first_for(data["kind"]),
+        opened_date=today,
+        opened_by_id=user.id,
+        stage_entered_date=today,
+        grade=data.get("grade") or None,
+        class_name=data.get("class_name") or None,
+        dropout_date=data.get("dropout_date"),
+        situation=data.get("situation") or "",
+        plan_summary=data.get("plan_summary") or "",
+    )
     _place_case(case, village, school)
     _set_reasons(case, data.get("reasons") or [])
     db.session.add(case)
     db.session.flush()
-    audit.record("create", f"case opened for {child.name}", module="cases", actor=user, target=case, case=case,
-                 data={"after": {"kind": case.kind, "stage": case.stage, **_case_snapshot(case),
-                                 **_masked(_child_snapshot(child))}})
+    audit.record(
+        "create",
+        f"case opened for {child.name}",
+        module="cases",
+        actor=user,
+        target=case,
+        case=case,
+        data={
+            "after": {"kind": case.kind, "stage": case.stage, **_case_snapshot(case), **_masked(_child_snapshot(child))}
+        },
+    )
     if user.role == Role.TEACHER and school is not None and school.id == user.school_id:
         assign_teacher(case, user, user, case.version)
     if user.role == Role.VILLAGE_CADRE:
@@ -171,15 +190,21 @@ def update_case(case, data, user, *, villages, schools, version):
     diff = audit.changes(before, after)
     diff = {"before": _masked(diff["before"]), "after": _masked(diff["after"])}
     if diff["after"]:
-        audit.record("change", f"case facts changed: {', '.join(sorted(diff['after']))}", module="cases",
-                     actor=user, target=case, case=case, data=diff)
+        audit.record(
+            "change",
+            f"case facts changed: {', '.join(sorted(diff['after']))}",
+            module="cases",
+            actor=user,
+            target=case,
+            case=case,
+            data=diff,
+        )
     return diff
 
 
 def _end_assignment(case, line):
     current = db.session.scalar(
-        select(Assignment).where(Assignment.case_id == case.id, Assignment.line == line,
-                                 Assignment.ended_dt.is_(None))
+        select(Assignment).where(Assignment.case_id == case.id, Assignment.line == line, Assignment.ended_dt.is_(None))
     )
     if current is not None:
         current.ended_dt = clock.now()
@@ -201,12 +226,20 @@ def _assign(case, line, person, by, version):
         return None
     _end_assignment(case, line)
     setattr(case, attr, person.id)
-    assignment = Assignment(case_id=case.id, line=line, user_id=person.id, assigned_by_id=by.id,
-                            assigned_dt=clock.now())
+    assignment = Assignment(
+        case_id=case.id, line=line, user_id=person.id, assigned_by_id=by.id, assigned_dt=clock.now()
+    )
     db.session.add(assignment)
     db.session.flush()
-    audit.record("assign", f"{line} assigned: {person.full_name}", module="cases", actor=by, target=case, case=case,
-                 data={"before": {attr: previous}, "after": {attr: person.id}})
+    audit.record(
+        "assign",
+        f"{line} assigned: {person.full_name}",
+        module="cases",
+        actor=by,
+        target=case,
+        case=case,
+        data={"before": {attr: previous}, "after": {attr: person.id}},
+    )
     return assignment
 
 
@@ -220,28 +253,50 @@ def assign_teacher(case, teacher, by, version):
 def assign_cadre(case, cadre, by, version):
     """Assign the case's village cadre (包村干部): an active cadre of a village in the case's township."""
     village = cadre.area
-    if (cadre.role != Role.VILLAGE_CADRE or not cadre.is_active or village is None
-            or village.township_id != case.township_id):
+    if (
+        cadre.role != Role.VILLAGE_CADRE
+        or not cadre.is_active
+        or village is None
+        or village.township_id != case.township_id
+    ):
         raise CaseError(_l("Choose an active village cadre of the case's township."), "user_id")
     return _assign(case, "cadre", cadre, by, version)
 
 
 def add_plan_item(case, data, by):
     """Add one measure to the plan (一人一案), with who is responsible for it."""
-    item = PlanItem(case_id=case.id, measure=data["measure"].strip(), responsible=data["responsible"].strip(),
-                    target_date=data.get("target_date"), created_dt=clock.now(), created_by_id=by.id)
+    item = PlanItem(
+        case_id=case.id,
+        measure=data["measure"].strip(),
+        responsible=data["responsible"].strip(),
+        target_date=data.get("target_date"),
+        created_dt=clock.now(),
+        created_by_id=by.id,
+    )
     db.session.add(item)
     db.session.flush()
-    audit.record("create", "plan measure added", module="cases", actor=by, target=item, case=case,
-                 data={"after": {"measure": item.measure, "responsible": item.responsible,
-                                 "target_date": item.target_date}})
+    audit.record(
+        "create",
+        "plan measure added",
+        module="cases",
+        actor=by,
+        target=item,
+        case=case,
+        data={"after": {"measure": item.measure, "responsible": item.responsible, "target_date": item.target_date}},
+    )
     return item
 
 
 def reveal_sensitive(case, user):
     """Record that ``user`` saw the child's full ID number and the guardians' phone numbers."""
-    audit.record("view_sensitive", "full ID number and guardian phones viewed", module="cases", actor=user,
-                 target=case, case=case)
+    audit.record(
+        "view_sensitive",
+        "full ID number and guardian phones viewed",
+        module="cases",
+        actor=user,
+        target=case,
+        case=case,
+    )
 
 
 def user_by_id(user_id):

@@ -55,9 +55,15 @@ class CaseFilters:
     def as_args(self):
         """The active filters as query parameters (for pager links)."""
         args = {
-            "stage": self.stage, "kind": self.kind, "township": self.township, "village": self.village,
-            "school": self.school, "group": self.group, "q": self.q,
-            "mine": "1" if self.mine else None, "unassigned": "1" if self.unassigned else None,
+            "stage": self.stage,
+            "kind": self.kind,
+            "township": self.township,
+            "village": self.village,
+            "school": self.school,
+            "group": self.group,
+            "q": self.q,
+            "mine": "1" if self.mine else None,
+            "unassigned": "1" if self.unassigned else None,
         }
         return {k: v for k, v in args.items() if v}
 
@@ -126,8 +132,9 @@ def load_case_details(case):
 
 def assignments_of(case):
     return db.session.scalars(
-        select(Assignment).where(Assignment.case_id == case.id).options(joinedload(Assignment.user),
-                                                                        joinedload(Assignment.assigned_by))
+        select(Assignment)
+        .where(Assignment.case_id == case.id)
+        .options(joinedload(Assignment.user), joinedload(Assignment.assigned_by))
     ).all()
 
 
@@ -174,7 +181,8 @@ def teachers_for(case):
     if case.school_id is None:
         return []
     return db.session.scalars(
-        select(User).where(User.role == Role.TEACHER, User.school_id == case.school_id, User.is_active.is_(True))
+        select(User)
+        .where(User.role == Role.TEACHER, User.school_id == case.school_id, User.is_active.is_(True))
         .order_by(User.full_name)
     ).all()
 
@@ -183,7 +191,8 @@ def cadres_for(case):
     """Active village cadres of the case's township, those of the case's village first."""
     village_ids = select(Area.id).where(Area.township_id == case.township_id, Area.level == AreaLevel.VILLAGE)
     cadres = db.session.scalars(
-        select(User).where(User.role == Role.VILLAGE_CADRE, User.area_id.in_(village_ids), User.is_active.is_(True))
+        select(User)
+        .where(User.role == Role.VILLAGE_CADRE, User.area_id.in_(village_ids), User.is_active.is_(True))
         .order_by(User.full_name)
     ).all()
     return sorted(cadres, key=lambda u: u.area_id != case.village_id)
@@ -198,12 +207,17 @@ def filter_options(user):
         areas = areas.where(Area.township_id == user.township_id)
     else:
         return {"townships": [], "villages": [], "schools": []}
-    found = db.session.scalars(areas.where(Area.level.in_((AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)))
-                               .order_by(Area.code)).all()
+    found = db.session.scalars(
+        areas.where(Area.level.in_((AreaLevel.TOWNSHIP, AreaLevel.VILLAGE))).order_by(Area.code)
+    ).all()
     schools = db.session.scalars(
-        select(School).where(School.is_active.is_(True),
-                             School.county_id == user.county_id if user.role == Role.COUNTY_REVIEWER
-                             else School.township_id == user.township_id)
+        select(School)
+        .where(
+            School.is_active.is_(True),
+            School.county_id == user.county_id
+            if user.role == Role.COUNTY_REVIEWER
+            else School.township_id == user.township_id,
+        )
         .order_by(School.code)
     ).all()
     return {

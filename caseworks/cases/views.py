@@ -157,8 +157,14 @@ def edit_case(case_id):
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
-                operations.update_case(case, form.data, current_user, villages=_with_current_village(villages, case),
-                                       schools=_with_current_school(schools, case), version=form.version.data)
+                operations.update_case(
+                    case,
+                    form.data,
+                    current_user,
+                    villages=_with_current_village(villages, case),
+                    schools=_with_current_school(schools, case),
+                    version=form.version.data,
+                )
         except VersionConflict:
             flash(CONFLICT_MESSAGE, "error")
             status = 409
@@ -220,10 +226,18 @@ def _fill_edit_form(form, case):
 
 
 ASSIGN_LINES = {
-    "teacher": (permissions.may_assign_teacher, queries.teachers_for, operations.assign_teacher,
-                _l("Assign the teacher (包保教师)")),
-    "cadre": (permissions.may_assign_cadre, queries.cadres_for, operations.assign_cadre,
-              _l("Assign the village cadre (包村干部)")),
+    "teacher": (
+        permissions.may_assign_teacher,
+        queries.teachers_for,
+        operations.assign_teacher,
+        _l("Assign the teacher (包保教师)"),
+    ),
+    "cadre": (
+        permissions.may_assign_cadre,
+        queries.cadres_for,
+        operations.assign_cadre,
+        _l("Assign the village cadre (包村干部)"),
+    ),
 }
 
 
@@ -259,8 +273,9 @@ def assign(case_id, line):
             return redirect(url_for("cases.case_detail", case_id=case.id))
     elif request.method == "POST":
         status = 422
-    return render_template("cases/assign.html", form=form, case=case, title=title, line=line,
-                           candidates=candidates), status
+    return render_template(
+        "cases/assign.html", form=form, case=case, title=title, line=line, candidates=candidates
+    ), status
 
 
 @bp.route("/cases/<int:case_id>/plan", methods=["POST"])

@@ -183,11 +183,16 @@ def verify(session=None, batch=5000) -> VerifyResult:
     try:
         for entry in result:
             if entry.id != expected_id:
-                return VerifyResult(False, checked, entry.id,
-                                    f"expected entry {expected_id} here; entries are missing or out of order")
+                return VerifyResult(
+                    False, checked, entry.id, f"expected entry {expected_id} here; entries are missing or out of order"
+                )
             if entry.prev_hash != expected_prev:
-                return VerifyResult(False, checked, entry.id, "its link to the previous entry is broken "
-                                    "(an entry before it was removed, changed or reordered)")
+                return VerifyResult(
+                    False,
+                    checked,
+                    entry.id,
+                    "its link to the previous entry is broken (an entry before it was removed, changed or reordered)",
+                )
             if entry.compute_hash() != entry.hash:
                 return VerifyResult(False, checked, entry.id, "its content does not match its hash (it was edited)")
             expected_prev = entry.hash
@@ -205,7 +210,10 @@ def verify(session=None, batch=5000) -> VerifyResult:
         return VerifyResult(True, 0)
     if head.last_id != last_id or head.last_hash != expected_prev:
         return VerifyResult(
-            False, checked, head.last_id, f"the chain head points at entry {head.last_id} but the chain ends at {last_id} (entries at the end were removed or changed)"
+            False,
+            checked,
+            head.last_id,
+            f"the chain head points at entry {head.last_id} but the chain ends at {last_id} (entries at the end were removed or changed)",
         )
     return VerifyResult(True, checked)
 

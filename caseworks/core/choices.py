@@ -173,7 +173,7 @@ class DropoutReason(LabelledChoice):
             "early_marriage": _l("Early marriage"),
             "illness": _l("Illness or disability"),
             "family_change": _l("Family change"),
-            "study_useless": _l("\"Study is useless\""),
+            "study_useless": _l('"Study is useless"'),
             "religion": _l("Religious influence"),
             "other": _l("Other"),
         }
@@ -317,8 +317,10 @@ class NoticeKind(LabelledChoice):
 
     @classmethod
     def _labels(cls):
-        return {"urge": _l("Notice urging return to school (督促复学通知书)"),
-                "order": _l("Order to correct within a time limit (责令限期改正通知书)")}
+        return {
+            "urge": _l("Notice urging return to school (督促复学通知书)"),
+            "order": _l("Order to correct within a time limit (责令限期改正通知书)"),
+        }
 
 
 class LegalStepKind(LabelledChoice):

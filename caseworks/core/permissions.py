@@ -14,6 +14,7 @@ def holds(user, case):
 
     return in_own_scope(user, case)
 
+
 CASE_ROLES = (
     Role.TEACHER,
     Role.VILLAGE_CADRE,

@@ -139,8 +139,9 @@ def update_profile(county, data, by):
     db.session.flush()
     diff = audit.changes(before, {name: getattr(profile, name) for name in PolicyProfile.EDITABLE})
     if diff["after"]:
-        audit.record("change", f"policy profile of {county.name} changed", module="places", actor=by,
-                     target=profile, data=diff)
+        audit.record(
+            "change", f"policy profile of {county.name} changed", module="places", actor=by, target=profile, data=diff
+        )
     return profile
 
 

@@ -32,12 +32,23 @@ CASE_MIX = (
 )
 #: the demo school's own cases, assigned to teacher1 and cadre1: every stage and kind
 DEMO_MIX = (
-    ("suspected", "verification"), ("at_risk", "support"), ("dropped_out", "school_persuasion"),
-    ("dropped_out", "township_persuasion"), ("dropped_out", "administrative"), ("dropped_out", "judicial"),
-    ("dropped_out", "returned"), ("dropped_out", "pending_review"), ("dropped_out", "closed"),
-    ("suspected", "closed"), ("at_risk", "support"), ("dropped_out", "school_persuasion"),
-) * 2 + (("never_enrolled", "school_persuasion"), ("never_enrolled", "township_persuasion"),
-         ("dropped_out", "pending_review"))
+    ("suspected", "verification"),
+    ("at_risk", "support"),
+    ("dropped_out", "school_persuasion"),
+    ("dropped_out", "township_persuasion"),
+    ("dropped_out", "administrative"),
+    ("dropped_out", "judicial"),
+    ("dropped_out", "returned"),
+    ("dropped_out", "pending_review"),
+    ("dropped_out", "closed"),
+    ("suspected", "closed"),
+    ("at_risk", "support"),
+    ("dropped_out", "school_persuasion"),
+) * 2 + (
+    ("never_enrolled", "school_persuasion"),
+    ("never_enrolled", "township_persuasion"),
+    ("dropped_out", "pending_review"),
+)
 #: what the demo school's cases waiting for review asked for, in order, and who asked: principal1
 #: asks for two (the review journey's), the second is a return whose monitoring ended
 DEMO_PENDING = ("transferred_out", "returned_to_school", "health_deferral")
@@ -47,30 +58,66 @@ FIRST_STAGES = ("verification", "support", "school_persuasion")
 LADDER = ("school_persuasion", "township_persuasion", "administrative", "judicial")
 #: days the case has been open at least / at most, by stage
 OPEN_SPAN = {
-    "verification": (0, 20), "support": (0, 150), "school_persuasion": (3, 90),
-    "township_persuasion": (30, 200), "administrative": (60, 300), "judicial": (120, 500),
-    "returned": (40, 400), "pending_review": (45, 450), "closed": (60, 700),
+    "verification": (0, 20),
+    "support": (0, 150),
+    "school_persuasion": (3, 90),
+    "township_persuasion": (30, 200),
+    "administrative": (60, 300),
+    "judicial": (120, 500),
+    "returned": (40, 400),
+    "pending_review": (45, 450),
+    "closed": (60, 700),
 }
 GROUP_ODDS = (
-    (SpecialGroup.LEFT_BEHIND, 0.32), (SpecialGroup.POVERTY, 0.22), (SpecialGroup.SINGLE_PARENT, 0.08),
-    (SpecialGroup.LEARNING_DIFFICULTY, 0.15), (SpecialGroup.MIGRANT, 0.05), (SpecialGroup.DISABLED, 0.04),
-    (SpecialGroup.ORPHAN, 0.015), (SpecialGroup.UNSUPPORTED, 0.02), (SpecialGroup.LEGAL_CASE, 0.01),
+    (SpecialGroup.LEFT_BEHIND, 0.32),
+    (SpecialGroup.POVERTY, 0.22),
+    (SpecialGroup.SINGLE_PARENT, 0.08),
+    (SpecialGroup.LEARNING_DIFFICULTY, 0.15),
+    (SpecialGroup.MIGRANT, 0.05),
+    (SpecialGroup.DISABLED, 0.04),
+    (SpecialGroup.ORPHAN, 0.015),
+    (SpecialGroup.UNSUPPORTED, 0.02),
+    (SpecialGroup.LEGAL_CASE, 0.01),
 )
 REASON_WEIGHTS = {
-    "study_aversion": 30, "learning_difficulty": 20, "poverty": 10, "working_away": 12, "early_marriage": 3,
-    "illness": 5, "family_change": 8, "study_useless": 6, "religion": 1, "other": 5,
+    "study_aversion": 30,
+    "learning_difficulty": 20,
+    "poverty": 10,
+    "working_away": 12,
+    "early_marriage": 3,
+    "illness": 5,
+    "family_change": 8,
+    "study_useless": 6,
+    "religion": 1,
+    "other": 5,
 }
-CLOSED_OUTCOMES = (("returned_to_school", 78), ("vocational_school", 8), ("transferred_out", 7),
-                   ("health_deferral", 4), ("aged_out", 3))
+CLOSED_OUTCOMES = (
+    ("returned_to_school", 78),
+    ("vocational_school", 8),
+    ("transferred_out", 7),
+    ("health_deferral", 4),
+    ("aged_out", 3),
+)
 #: what a case waiting for review asked for: mostly a return whose monitoring ended
-PENDING_OUTCOMES = (("returned_to_school", 75), ("transferred_out", 8), ("vocational_school", 5),
-                    ("health_deferral", 5), ("moved_abroad", 2), ("aged_out", 2), ("deceased", 0.5))
+PENDING_OUTCOMES = (
+    ("returned_to_school", 75),
+    ("transferred_out", 8),
+    ("vocational_school", 5),
+    ("health_deferral", 5),
+    ("moved_abroad", 2),
+    ("aged_out", 2),
+    ("deceased", 0.5),
+)
 #: closed cases whose closure was approved in the last RECENT_DAYS days (spot checks draw from them)
 RECENT_CLOSED_ODDS, RECENT_DAYS = 0.12, 60
 #: returned cases whose monitoring period has just ended (the scheduler sends them to review)
 RETURNED_BACK_DAYS = 31
-DISMISSED_REASONS = ("已转学至外县就读，学籍已转出", "因病住院请假，已提供病历", "随父母外出，已在务工地学校就读",
-                     "系学籍信息错误，本人在校正常上课")
+DISMISSED_REASONS = (
+    "已转学至外县就读，学籍已转出",
+    "因病住院请假，已提供病历",
+    "随父母外出，已在务工地学校就读",
+    "系学籍信息错误，本人在校正常上课",
+)
 assert {s.value for s in DropoutReason} == set(REASON_WEIGHTS)
 #: share of open cases (that could be) whose next planned visit is already overdue
 OVERDUE_ODDS = 0.16
@@ -154,8 +201,11 @@ class CaseBuilder:
         township_id = village["township_id"]
         if rng.random() < 0.12:  # boarding at a school in another township
             township_id = rng.choice(places.townships)["id"]
-        options = [s for s in places.schools_of[township_id]
-                   if s["kind"] != SchoolKind.SPECIAL and grade in SCHOOL_GRADES[SchoolKind(s["kind"])]]
+        options = [
+            s
+            for s in places.schools_of[township_id]
+            if s["kind"] != SchoolKind.SPECIAL and grade in SCHOOL_GRADES[SchoolKind(s["kind"])]
+        ]
         return rng.choice(options)
 
     def _case(self, places, kind, stage, used_ids, *, village=None, demo=None, slot=(None, None)):
@@ -171,18 +221,20 @@ class CaseBuilder:
         surname = rng.choice(names.SURNAMES)
         child_id = ctx.take_id("child")
         enrolled = kind != "never_enrolled"
-        self.children.append({
-            "id": child_id,
-            "name": names.child_name(rng, gender, surname),
-            "gender": gender,
-            "birth_date": birth,
-            "id_number": id_number,
-            "student_no": "G" + id_number if enrolled else None,
-            "household_village_id": village["id"],
-            "address": names.address(rng, village["name"]),
-            "disability_type": disability.value if disability else None,
-            "created_dt": ctx.now,
-        })
+        self.children.append(
+            {
+                "id": child_id,
+                "name": names.child_name(rng, gender, surname),
+                "gender": gender,
+                "birth_date": birth,
+                "id_number": id_number,
+                "student_no": "G" + id_number if enrolled else None,
+                "household_village_id": village["id"],
+                "address": names.address(rng, village["name"]),
+                "disability_type": disability.value if disability else None,
+                "created_dt": ctx.now,
+            }
+        )
         self.groups.extend({"child_id": child_id, "group": g.value} for g in groups)
         first_guardian = len(self.guardians)
         met = self._guardians(child_id, surname, groups)
@@ -269,41 +321,43 @@ class CaseBuilder:
         # as the scheduler's flag_stale_cases has it: a visited case with no contact for 30 days
         is_stale = stage not in ("pending_review", "closed") and (self.today - (last_contact or opened)).days > 30
         case_id = ctx.take_id("case_file")
-        self.cases.append({
-            "id": case_id,
-            "child_id": child_id,
-            "kind": kind,
-            "stage": stage,
-            "opened_date": opened,
-            "opened_by_id": opener["id"],
-            "dropout_date": dropout,
-            "situation": names.situation(rng, kind, stage, reasons, dropout),
-            "school_id": school["id"] if school else None,
-            "grade": names.GRADES[grade_no - 1] if school else None,
-            "class_name": f"{rng.randint(1, 6)}班" if school else None,
-            "village_id": village["id"],
-            "township_id": village["township_id"],
-            "county_id": village["county_id"],
-            "school_township_id": school["township_id"] if school else None,
-            "teacher_id": teacher["id"] if teacher else None,
-            "cadre_id": cadre["id"] if cadre else None,
-            "plan_summary": names.plan_summary(rng, kind, reasons),
-            "stage_entered_date": entered,
-            "resume_stage": resume,
-            "relapse_count": relapses,
-            "last_contact_date": last_contact,
-            "is_stale": is_stale,
-            "dismissed_reason": dismissed,
-            "closed_outcome": outcome,
-            "closed_date": entered if stage == "closed" else None,
-            "closed_until": None,
-            "return_date": None,
-            "return_school_id": None,
-            "return_class": None,
-            "return_confirmed_by": None,
-            "monitoring_until": None,
-            "version": 1,
-        })
+        self.cases.append(
+            {
+                "id": case_id,
+                "child_id": child_id,
+                "kind": kind,
+                "stage": stage,
+                "opened_date": opened,
+                "opened_by_id": opener["id"],
+                "dropout_date": dropout,
+                "situation": names.situation(rng, kind, stage, reasons, dropout),
+                "school_id": school["id"] if school else None,
+                "grade": names.GRADES[grade_no - 1] if school else None,
+                "class_name": f"{rng.randint(1, 6)}班" if school else None,
+                "village_id": village["id"],
+                "township_id": village["township_id"],
+                "county_id": village["county_id"],
+                "school_township_id": school["township_id"] if school else None,
+                "teacher_id": teacher["id"] if teacher else None,
+                "cadre_id": cadre["id"] if cadre else None,
+                "plan_summary": names.plan_summary(rng, kind, reasons),
+                "stage_entered_date": entered,
+                "resume_stage": resume,
+                "relapse_count": relapses,
+                "last_contact_date": last_contact,
+                "is_stale": is_stale,
+                "dismissed_reason": dismissed,
+                "closed_outcome": outcome,
+                "closed_date": entered if stage == "closed" else None,
+                "closed_until": None,
+                "return_date": None,
+                "return_school_id": None,
+                "return_class": None,
+                "return_confirmed_by": None,
+                "monitoring_until": None,
+                "version": 1,
+            }
+        )
         self.reasons.extend({"case_id": case_id, "reason": r} for r in reasons)
         opened_dt = datetime.combine(opened, time(9, 0), tzinfo=UTC)
         for reason in reasons:
@@ -315,43 +369,76 @@ class CaseBuilder:
             else:
                 person = None
             responsible = f"{role_name} {person['full_name']}" if person else role_name
-            self.plan_items.append({
-                "case_id": case_id,
-                "measure": measure,
-                "responsible": responsible,
-                "target_date": opened + timedelta(days=rng.choice((14, 30, 30, 45, 60))),
-                "created_dt": opened_dt,
-                "created_by_id": opener["id"],
-            })
+            self.plan_items.append(
+                {
+                    "case_id": case_id,
+                    "measure": measure,
+                    "responsible": responsible,
+                    "target_date": opened + timedelta(days=rng.choice((14, 30, 30, 45, 60))),
+                    "created_dt": opened_dt,
+                    "created_by_id": opener["id"],
+                }
+            )
         for line, user in (("teacher", teacher), ("cadre", cadre)):
             if user is not None:
-                self.assignments.append({
-                    "case_id": case_id, "line": line, "user_id": user["id"], "assigned_by_id": opener["id"],
-                    "assigned_dt": opened_dt, "ended_dt": None,
-                })
-        self.audit.append({
-            "kind": "create",
-            "module": "cases",
-            "summary": "case opened (demo data)",
-            "user_id": opener["id"],
-            "actor_name": opener["username"],
-            "target_type": "Case",
-            "target_id": case_id,
-            "case_id": case_id,
-            "data": {"kind": kind, "stage": stage, "demo": True},
-        })
+                self.assignments.append(
+                    {
+                        "case_id": case_id,
+                        "line": line,
+                        "user_id": user["id"],
+                        "assigned_by_id": opener["id"],
+                        "assigned_dt": opened_dt,
+                        "ended_dt": None,
+                    }
+                )
+        self.audit.append(
+            {
+                "kind": "create",
+                "module": "cases",
+                "summary": "case opened (demo data)",
+                "user_id": opener["id"],
+                "actor_name": opener["username"],
+                "target_type": "Case",
+                "target_id": case_id,
+                "case_id": case_id,
+                "data": {"kind": kind, "stage": stage, "demo": True},
+            }
+        )
         case = self.cases[-1]
-        people = {"teacher": teacher, "cadre": cadre,
-                  "principal": places.admin_of[school["id"]] if school else None,
-                  "official": places.official_of[village["township_id"]], "reviewer": places.reviewer}
+        people = {
+            "teacher": teacher,
+            "cadre": cadre,
+            "principal": places.admin_of[school["id"]] if school else None,
+            "official": places.official_of[village["township_id"]],
+            "reviewer": places.reviewer,
+        }
         changes = history.stage_changes(rng, case, path, dates, people, ctx.now, asked)
-        self.ladder.case(rng, places, case, self.children[-1], self.guardians[first_guardian:], path, dates, people,
-                         changes, asked, requester)
+        self.ladder.case(
+            rng,
+            places,
+            case,
+            self.children[-1],
+            self.guardians[first_guardian:],
+            path,
+            dates,
+            people,
+            changes,
+            asked,
+            requester,
+        )
         self.stage_changes.extend(changes)
-        self.county_plans[-1].append({
-            "case": case, "path": path, "dates": dates, "people": people, "met": met, "reasons": reasons,
-            "county_look": any(g.value in COUNTY_LOOK for g in groups), "assignee": slot_assignee,
-        })
+        self.county_plans[-1].append(
+            {
+                "case": case,
+                "path": path,
+                "dates": dates,
+                "people": people,
+                "met": met,
+                "reasons": reasons,
+                "county_look": any(g.value in COUNTY_LOOK for g in groups),
+                "assignee": slot_assignee,
+            }
+        )
 
     def _asked_for(self, age, disability):
         """The outcome a case waiting for review asked for."""
@@ -372,8 +459,12 @@ class CaseBuilder:
         """The last contact that puts the case's next planned visit into ``slot`` of "my visits"."""
         days = self._interval(stage)
         rng, today = self.rng, self.today
-        offset = {"overdue": days + rng.randint(1, 4), "today": days,
-                  "week": days - rng.randint(1, min(7, days)), "later": rng.randint(1, 22)}[slot]
+        offset = {
+            "overdue": days + rng.randint(1, 4),
+            "today": days,
+            "week": days - rng.randint(1, min(7, days)),
+            "later": rng.randint(1, 22),
+        }[slot]
         return today - timedelta(days=offset)
 
     def _last_contact(self, stage, path, dates):
@@ -423,7 +514,9 @@ class CaseBuilder:
         left_behind = SpecialGroup.LEFT_BEHIND in groups
         rows = []
         if SpecialGroup.ORPHAN in groups or SpecialGroup.UNSUPPORTED in groups:
-            rows.append(("grandparent" if rng.random() < 0.7 else "relative", surname if rng.random() < 0.6 else None, False))
+            rows.append(
+                ("grandparent" if rng.random() < 0.7 else "relative", surname if rng.random() < 0.6 else None, False)
+            )
         elif SpecialGroup.SINGLE_PARENT in groups:
             relation = rng.choice(("father", "mother"))
             rows.append((relation, surname if relation == "father" else None, left_behind))
@@ -440,17 +533,25 @@ class CaseBuilder:
             if relation == "grandparent":
                 gender = rng.choice(("male", "female"))
             else:
-                gender = "female" if relation == "mother" else rng.choice(("male", "female")) if relation == "relative" else "male"
+                gender = (
+                    "female"
+                    if relation == "mother"
+                    else rng.choice(("male", "female"))
+                    if relation == "relative"
+                    else "male"
+                )
             words = names.RELATION_WORDS[relation]
             met.append((rng.choice(words[gender] if isinstance(words, dict) else words), away))
-            self.guardians.append({
-                "child_id": child_id,
-                "position": position,
-                "name": names.adult_name(rng, gender, family_name if gender == "male" else None),
-                "relation": relation,
-                "phone": names.mobile(rng),
-                "is_working_away": away,
-            })
+            self.guardians.append(
+                {
+                    "child_id": child_id,
+                    "position": position,
+                    "name": names.adult_name(rng, gender, family_name if gender == "male" else None),
+                    "relation": relation,
+                    "phone": names.mobile(rng),
+                    "is_working_away": away,
+                }
+            )
         return met
 
 
@@ -466,7 +567,9 @@ def _demo_slots():
             continue
         monthly = stage in ("verification", "support")
         person = max(needs, key=lambda p: (len(needs[p]), p == "teacher"))
-        wanted = [s for s in needs[person] if (s == "later") == monthly or (monthly and stage == "support" and s != "overdue")]
+        wanted = [
+            s for s in needs[person] if (s == "later") == monthly or (monthly and stage == "support" and s != "overdue")
+        ]
         if wanted:
             slot = "later" if "later" in wanted else wanted[0]
             needs[person].remove(slot)

@@ -8,8 +8,13 @@ from caseworks.extensions import db
 
 
 @click.command("seed-demo")
-@click.option("--scale", type=click.Choice(sorted(generator.SCALES)), default="county", show_default=True,
-              help="county: 1 county, 2,000 cases; province: 80 counties, 100,000 cases.")
+@click.option(
+    "--scale",
+    type=click.Choice(sorted(generator.SCALES)),
+    default="county",
+    show_default=True,
+    help="county: 1 county, 2,000 cases; province: 80 counties, 100,000 cases.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if the database already has places.")
 @with_appcontext
 def seed_demo(scale, if_empty):

@@ -101,8 +101,16 @@ def seed(session, scale="county", *, log=None):
         today=clock.today(),
         now=clock.now().replace(microsecond=0),
         password_hash=generate_password_hash(DEMO_PASSWORD),
-        next_ids={t: writer.next_id(m) for t, m in
-                  (("area", Area), ("school", School), ("user_account", User), ("child", Child), ("case_file", Case))},
+        next_ids={
+            t: writer.next_id(m)
+            for t, m in (
+                ("area", Area),
+                ("school", School),
+                ("user_account", User),
+                ("child", Child),
+                ("case_file", Case),
+            )
+        },
     )
 
     place_builder = PlaceBuilder(ctx)
@@ -114,7 +122,9 @@ def seed(session, scale="county", *, log=None):
     for index in range(spec.counties):
         city = cities[index // per_city]
         number = index % per_city + 1
-        places = place_builder.county(city, number + (25 if spec.cities == 1 else 0), first_in_city=number == 1 and spec.cities > 1)
+        places = place_builder.county(
+            city, number + (25 if spec.cities == 1 else 0), first_in_city=number == 1 and spec.cities > 1
+        )
         place_builder.county_users(places, demo=index == 0)
         case_builder.county_cases(places, spec.cases_per_county)
     build_seconds = time.perf_counter() - started
@@ -142,29 +152,47 @@ def seed(session, scale="county", *, log=None):
     for model in (Area, School, User, Child, Guardian, Case, PlanItem, Assignment):
         writer.sync_sequence(model)
     counts = dict(writer.counts)
-    log(f"visits: {visit_builder.counts['done']:,} done, {visit_builder.counts['planned']:,} planned "
-        f"({visit_builder.counts['overdue']:,} overdue, {visit_builder.counts['county_look']:,} county looks)")
+    log(
+        f"visits: {visit_builder.counts['done']:,} done, {visit_builder.counts['planned']:,} planned "
+        f"({visit_builder.counts['overdue']:,} overdue, {visit_builder.counts['county_look']:,} county looks)"
+    )
 
     def bulk_entry(summary, table, extra=None):
-        return {"kind": "create", "module": "demo", "summary": summary, "user_id": admin["id"],
-                "actor_name": admin["username"], "data": {"scale": scale, "rows": counts.get(table, 0), **(extra or {})}}
-
-    counts["audit_entry"] = audit.append_many(session, [
-        *case_builder.audit,
-        bulk_entry("stage history loaded (demo data)", "stage_change"),
-        bulk_entry("ladder records loaded (demo data)", "notice",
-                   {"legal_steps": counts.get("legal_step", 0), "closure_requests": counts.get("closure_request", 0),
-                    "notice_counters": counts.get("notice_counter", 0), **dict(sorted(ladder.counts.items()))}),
-        bulk_entry("visits loaded (demo data)", "visit", {k: v for k, v in visit_builder.counts.items()}),
-        bulk_entry("support measures loaded (demo data)", "support_measure"),
-        {
+        return {
             "kind": "create",
             "module": "demo",
-            "summary": f"demo data loaded ({scale} scale)",
+            "summary": summary,
             "user_id": admin["id"],
             "actor_name": admin["username"],
-            "data": {"scale": scale, "counts": counts},
-        },
-    ])
+            "data": {"scale": scale, "rows": counts.get(table, 0), **(extra or {})},
+        }
+
+    counts["audit_entry"] = audit.append_many(
+        session,
+        [
+            *case_builder.audit,
+            bulk_entry("stage history loaded (demo data)", "stage_change"),
+            bulk_entry(
+                "ladder records loaded (demo data)",
+                "notice",
+                {
+                    "legal_steps": counts.get("legal_step", 0),
+                    "closure_requests": counts.get("closure_request", 0),
+                    "notice_counters": counts.get("notice_counter", 0),
+                    **dict(sorted(ladder.counts.items())),
+                },
+            ),
+            bulk_entry("visits loaded (demo data)", "visit", {k: v for k, v in visit_builder.counts.items()}),
+            bulk_entry("support measures loaded (demo data)", "support_measure"),
+            {
+                "kind": "create",
+                "module": "demo",
+                "summary": f"demo data loaded ({scale} scale)",
+                "user_id": admin["id"],
+                "actor_name": admin["username"],
+                "data": {"scale": scale, "counts": counts},
+            },
+        ],
+    )
     session.flush()
     return SeedResult(scale, counts, time.perf_counter() - started, build_seconds)

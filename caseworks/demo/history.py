@@ -34,8 +34,11 @@ def transition_name(from_stage, to_stage, outcome=None):
         return "confirm_dropout"
     if from_stage == "support":
         return "stopped_attending"
-    return {"township_persuasion": "escalate_township", "administrative": "escalate_administrative",
-            "judicial": "escalate_judicial"}[to_stage]
+    return {
+        "township_persuasion": "escalate_township",
+        "administrative": "escalate_administrative",
+        "judicial": "escalate_judicial",
+    }[to_stage]
 
 
 def path_to(rng, kind, stage, resume, outcome, relapse=False):
@@ -55,7 +58,7 @@ def path_to(rng, kind, stage, resume, outcome, relapse=False):
         draw = rng.random()
         prefix = ["verification"] if draw < 0.2 else ["support"] if draw < 0.3 else []
     if stage in LADDER:
-        path = prefix + list(LADDER[:LADDER.index(stage) + 1])
+        path = prefix + list(LADDER[: LADDER.index(stage) + 1])
     elif stage in ("returned", "pending_review"):
         top = resume or "school_persuasion"
         if stage == "returned":
@@ -64,15 +67,19 @@ def path_to(rng, kind, stage, resume, outcome, relapse=False):
             tail = ["returned", "pending_review"]
         else:
             tail = ["pending_review"]
-        path = prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
+        path = prefix + list(LADDER[: LADDER.index(top) + 1]) + tail
     else:  # closed after the ladder
         top = resume or rng.choices(LADDER, RESUME_WEIGHTS)[0]
-        tail = ["returned", "pending_review", "closed"] if outcome in OUTCOMES_AFTER_RETURN else ["pending_review", "closed"]
-        path = prefix + list(LADDER[:LADDER.index(top) + 1]) + tail
+        tail = (
+            ["returned", "pending_review", "closed"]
+            if outcome in OUTCOMES_AFTER_RETURN
+            else ["pending_review", "closed"]
+        )
+        path = prefix + list(LADDER[: LADDER.index(top) + 1]) + tail
     if relapse:
         rungs = [i for i, s in enumerate(path) if s in LADDER]
         at = rng.choice(rungs)
-        path = path[:at + 1] + ["returned", path[at]] + path[at + 1:]
+        path = path[: at + 1] + ["returned", path[at]] + path[at + 1 :]
     return path
 
 
@@ -107,9 +114,15 @@ def entry_dates(rng, path, opened, entered):
 #: least days between entering one stage and the next (one, unless named here): a notice is served in township persuasion
 #: before the administrative procedure; the judicial one starts after a deadline of 15 days
 #: lapsed; a monitoring period of 30 days ends before review
-MIN_GAPS = {("school_persuasion", "township_persuasion"): 2, ("township_persuasion", "administrative"): 3,
-            ("administrative", "judicial"): 17, ("judicial", "returned"): 2, ("administrative", "returned"): 1,
-            ("township_persuasion", "returned"): 1, ("pending_review", "closed"): 1}
+MIN_GAPS = {
+    ("school_persuasion", "township_persuasion"): 2,
+    ("township_persuasion", "administrative"): 3,
+    ("administrative", "judicial"): 17,
+    ("judicial", "returned"): 2,
+    ("administrative", "returned"): 1,
+    ("township_persuasion", "returned"): 1,
+    ("pending_review", "closed"): 1,
+}
 
 
 def enforce_gaps(rng, path, dates, outcome=None):
@@ -130,8 +143,9 @@ def enforce_gaps(rng, path, dates, outcome=None):
 
 def at_local(rng, day, now, first_hour=9, last_hour=17):
     """A UTC datetime on local date ``day`` during working hours, never after ``now``."""
-    moment = clock.local_date_start(day) + timedelta(hours=rng.randint(first_hour, last_hour),
-                                                     minutes=rng.randrange(60))
+    moment = clock.local_date_start(day) + timedelta(
+        hours=rng.randint(first_hour, last_hour), minutes=rng.randrange(60)
+    )
     return min(moment, now).astimezone(UTC)
 
 
@@ -153,16 +167,18 @@ def stage_changes(rng, case, path, dates, people, now, outcome):
         evidence = names.EVIDENCE.get(name, "")
         if "{" in evidence:  # names a notice or a legal step: filled in by caseworks.demo.ladder
             evidence = ""
-        rows.append({
-            "case_id": case["id"],
-            "transition": name,
-            "from_stage": from_stage,
-            "to_stage": to_stage,
-            "actor_id": _actor(name, people)["id"] if name not in SYSTEM_TRANSITIONS else None,
-            "changed_dt": at_local(rng, day, now),
-            "reason": reason,
-            "evidence": evidence,
-        })
+        rows.append(
+            {
+                "case_id": case["id"],
+                "transition": name,
+                "from_stage": from_stage,
+                "to_stage": to_stage,
+                "actor_id": _actor(name, people)["id"] if name not in SYSTEM_TRANSITIONS else None,
+                "changed_dt": at_local(rng, day, now),
+                "reason": reason,
+                "evidence": evidence,
+            }
+        )
     return rows
 
 

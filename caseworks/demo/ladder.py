@@ -30,10 +30,14 @@ UNFLAGGED_DAYS = 7
 TOWNSHIP_NOTICE_ODDS, TOWNSHIP_SERVED_ODDS = 0.4, 0.8
 #: legal steps, in the order they happen; the first is recorded with the start of the procedure
 LEGAL_SEQUENCES = (
-    (("support_prosecution",), 3), (("support_prosecution", "lawsuit"), 4),
-    (("support_prosecution", "lawsuit", "mediation"), 3), (("support_prosecution", "lawsuit", "judgment"), 1),
-    (("support_prosecution", "lawsuit", "reprimand"), 2), (("lawsuit", "mediation"), 2),
-    (("lawsuit", "reprimand", "guidance_order"), 1), (("lawsuit", "guidance_order"), 1),
+    (("support_prosecution",), 3),
+    (("support_prosecution", "lawsuit"), 4),
+    (("support_prosecution", "lawsuit", "mediation"), 3),
+    (("support_prosecution", "lawsuit", "judgment"), 1),
+    (("support_prosecution", "lawsuit", "reprimand"), 2),
+    (("lawsuit", "mediation"), 2),
+    (("lawsuit", "reprimand", "guidance_order"), 1),
+    (("lawsuit", "guidance_order"), 1),
 )
 STEP_WORDS = {"support_prosecution": "支持起诉意见书", "lawsuit": "起诉状"}
 #: health deferrals per county whose end has already passed (the scheduler sends them to review)
@@ -60,8 +64,18 @@ class LadderBuilder:
         are its StageChange rows (the one entering ``path[i]`` is ``changes[i - 1]``); the
         escalations' evidence and the closure requests' times come from them."""
         self._return(rng, places, case, path, dates, people)
-        ctx = SimpleNamespace(rng=rng, places=places, case=case, child=child, guardians=guardians, path=path,
-                              dates=dates, people=people, changes=changes, served=[])
+        ctx = SimpleNamespace(
+            rng=rng,
+            places=places,
+            case=case,
+            child=child,
+            guardians=guardians,
+            path=path,
+            dates=dates,
+            people=people,
+            changes=changes,
+            served=[],
+        )
         self._notices(ctx)
         for j in range(1, len(path)):
             if path[j] == "judicial" and path[j - 1] == "administrative":
@@ -84,7 +98,11 @@ class LadderBuilder:
             grade = names.GRADES[0]
         title = rng.choice(names.CONFIRMER_TITLES)
         principal = people["principal"]
-        who = principal["full_name"] if title == "校长" and principal else names.adult_name(rng, rng.choice(("male", "female")))
+        who = (
+            principal["full_name"]
+            if title == "校长" and principal
+            else names.adult_name(rng, rng.choice(("male", "female")))
+        )
         case["resume_stage"] = path[r - 1]
         case["return_date"] = back
         case["return_school_id"] = school
@@ -117,7 +135,9 @@ class LadderBuilder:
                 room = (dates[a + 1] - entered).days - 16  # served + 15 days must lie before the next stage
                 if (urge is None or rng.random() < 0.7) and room >= 0:
                     issued = entered + timedelta(days=rng.randint(0, room))
-                    served = issued + timedelta(days=rng.randint(0, min(2, (entered + timedelta(days=room) - issued).days)))
+                    served = issued + timedelta(
+                        days=rng.randint(0, min(2, (entered + timedelta(days=room) - issued).days))
+                    )
                     latest = self._notice(c, "order", issued, served)
                 c.judicial_notice = latest
             elif a == last:  # still in the administrative procedure
@@ -158,10 +178,14 @@ class LadderBuilder:
         if school_id is None and any(s == "returned" and d <= issued for s, d in zip(c.path, c.dates, strict=True)):
             school_id = case["return_school_id"]
         school = next((s for s in c.places.schools if s["id"] == school_id), None)
-        body = fill_notice_text(profile.urge_notice_text if urge else profile.order_notice_text,
-                                SimpleNamespace(child=SimpleNamespace(**c.child), school=school and SimpleNamespace(**school),
-                                                return_school=None),
-                                recipient=guardian["name"], deadline_days=deadline_days)
+        body = fill_notice_text(
+            profile.urge_notice_text if urge else profile.order_notice_text,
+            SimpleNamespace(
+                child=SimpleNamespace(**c.child), school=school and SimpleNamespace(**school), return_school=None
+            ),
+            recipient=guardian["name"],
+            deadline_days=deadline_days,
+        )
         township = next(t for t in c.places.townships if t["id"] == case["township_id"])
         deadline = served + timedelta(days=deadline_days) if served else None
         served_by = official["full_name"] + (f"、{c.people['cadre']['full_name']}" if c.people["cadre"] else "")
@@ -215,7 +239,7 @@ class LadderBuilder:
         end = c.dates[j + 1] - timedelta(days=1) if j + 1 < len(c.path) else self.today
         kinds = rng.choices([k for k, _ in LEGAL_SEQUENCES], [w for _, w in LEGAL_SEQUENCES])[0]
         room = (end - start).days
-        kinds = kinds[:1 + min(len(kinds) - 1, max(0, room // 7))]
+        kinds = kinds[: 1 + min(len(kinds) - 1, max(0, room // 7))]
         days = [start] + sorted(start + timedelta(days=rng.randint(5, room)) for _ in kinds[1:])
         county = places.county
         county_name, code = county["name"], county["code"]
@@ -226,7 +250,9 @@ class LadderBuilder:
             year = day.year
             if kind == "support_prosecution":
                 authority = f"{county_name}人民检察院"
-                document_no = f"{city_short}{county_name[0]}检民支〔{year}〕{self._next(county['id'], year, 'procuratorate')}号"
+                document_no = (
+                    f"{city_short}{county_name[0]}检民支〔{year}〕{self._next(county['id'], year, 'procuratorate')}号"
+                )
             else:
                 authority = f"{county_name}人民法院"
                 if court_no is None:
@@ -238,9 +264,14 @@ class LadderBuilder:
                 else:
                     document_no = court_no
             step = {
-                "case_id": case["id"], "kind": kind, "step_date": day, "authority": authority,
-                "document_no": document_no, "result": rng.choice(names.LEGAL_RESULTS[kind]),
-                "recorded_by_id": c.people["official"]["id"], "recorded_dt": at_local(rng, day, self.now),
+                "case_id": case["id"],
+                "kind": kind,
+                "step_date": day,
+                "authority": authority,
+                "document_no": document_no,
+                "result": rng.choice(names.LEGAL_RESULTS[kind]),
+                "recorded_by_id": c.people["official"]["id"],
+                "recorded_dt": at_local(rng, day, self.now),
             }
             self.legal_steps.append(step)
             first = first or step
@@ -262,8 +293,10 @@ class LadderBuilder:
         came_from = path[p - 1] if path[p - 1] != "returned" else path[p - 2]
         if asked["transition"] == "end_monitoring":
             requester = None
-            details = {"return_date": case["return_date"].isoformat(),
-                       "monitoring_until": case["monitoring_until"].isoformat()}
+            details = {
+                "return_date": case["return_date"].isoformat(),
+                "monitoring_until": case["monitoring_until"].isoformat(),
+            }
         else:
             if requester is None:
                 principal = c.people["principal"]
@@ -271,16 +304,27 @@ class LadderBuilder:
             asked["actor_id"] = requester["id"]
             details = self._details(c, outcome, dates[p])
         request = {
-            "case_id": case["id"], "outcome": outcome, "details": details, "from_stage": came_from,
-            "requested_by_id": requester["id"] if requester else None, "requested_dt": asked["changed_dt"],
-            "decided_by_id": None, "decided_dt": None, "decision": None, "decision_reason": "",
+            "case_id": case["id"],
+            "outcome": outcome,
+            "details": details,
+            "from_stage": came_from,
+            "requested_by_id": requester["id"] if requester else None,
+            "requested_dt": asked["changed_dt"],
+            "decided_by_id": None,
+            "decided_dt": None,
+            "decision": None,
+            "decision_reason": "",
         }
         if path[-1] == "closed":
             approved = changes[-1]
             reviewer = c.places.reviewer
             approved["actor_id"] = reviewer["id"]
-            request.update(decided_by_id=reviewer["id"], decided_dt=approved["changed_dt"], decision="approved",
-                           decision_reason=approved["reason"])
+            request.update(
+                decided_by_id=reviewer["id"],
+                decided_dt=approved["changed_dt"],
+                decision="approved",
+                decision_reason=approved["reason"],
+            )
             if outcome == "health_deferral":
                 case["closed_until"] = date.fromisoformat(details["until"])
         self.closure_requests.append(request)
@@ -301,28 +345,38 @@ class LadderBuilder:
                 self._expired += 1
                 until = self.today - timedelta(days=rng.randint(1, 5))
             else:
-                until = max(asked_on + timedelta(days=rng.randint(120, 365)), self.today + timedelta(days=rng.randint(20, 200)))
+                until = max(
+                    asked_on + timedelta(days=rng.randint(120, 365)), self.today + timedelta(days=rng.randint(20, 200))
+                )
             certificate = rng.choice(names.DEFERRAL_CERTIFICATES).format(county=county, city=city)
-            return {"certificate": f"{certificate}（{asked_on.year}）第{rng.randint(100, 9999)}号",
-                    "approval_date": before(1, 12),
-                    "approved_by": rng.choice((f"{county}教育局", f"{county}教育局（经乡镇人民政府审核）")),
-                    "until": until.isoformat()}
+            return {
+                "certificate": f"{certificate}（{asked_on.year}）第{rng.randint(100, 9999)}号",
+                "approval_date": before(1, 12),
+                "approved_by": rng.choice((f"{county}教育局", f"{county}教育局（经乡镇人民政府审核）")),
+                "until": until.isoformat(),
+            }
         if outcome == "home_schooling":
             teacher = c.people["teacher"]
-            return {"home_teacher": teacher["full_name"] if teacher else names.adult_name(rng, "female"),
-                    "schedule": rng.choice(names.HOME_SCHEDULES)}
+            return {
+                "home_teacher": teacher["full_name"] if teacher else names.adult_name(rng, "female"),
+                "schedule": rng.choice(names.HOME_SCHEDULES),
+            }
         if outcome == "special_school":
             return {"destination": places.special_school["name"], "event_date": before(3, 30)}
         if outcome == "vocational_school":
-            return {"destination": rng.choice(names.VOCATIONAL_SCHOOLS).format(county=county, city=city),
-                    "event_date": before(3, 30)}
+            return {
+                "destination": rng.choice(names.VOCATIONAL_SCHOOLS).format(county=county, city=city),
+                "event_date": before(3, 30),
+            }
         if outcome == "transferred_out":
             return {"destination": rng.choice(names.TRANSFER_DESTINATIONS), "event_date": before(3, 40)}
         if outcome == "moved_abroad":
             return {"destination": rng.choice(names.ABROAD_DESTINATIONS), "event_date": before(10, 60)}
         if outcome == "deceased":
-            return {"event_date": before(5, 30),
-                    "certificate": f"居民死亡医学证明（推断）书 第{rng.randint(10**6, 10**7 - 1)}号"}
+            return {
+                "event_date": before(5, 30),
+                "certificate": f"居民死亡医学证明（推断）书 第{rng.randint(10**6, 10**7 - 1)}号",
+            }
         return {}
 
     # --- a county done ----------------------------------------------------------------------
@@ -342,13 +396,19 @@ class LadderBuilder:
         for change, notice, step in self._evidence:
             if step is None:
                 change["evidence"] = names.EVIDENCE["escalate_administrative"].format(
-                    title=notice["title"], document_no=notice["document_no"],
-                    served_date=notice["served_date"].isoformat(), served_to=notice["served_to"])
+                    title=notice["title"],
+                    document_no=notice["document_no"],
+                    served_date=notice["served_date"].isoformat(),
+                    served_to=notice["served_to"],
+                )
             else:
                 change["evidence"] = names.EVIDENCE["escalate_judicial"].format(
-                    title=notice["title"], document_no=notice["document_no"],
+                    title=notice["title"],
+                    document_no=notice["document_no"],
                     deadline_date=notice["deadline_date"].isoformat(),
-                    step=STEP_WORDS.get(step["kind"], ""), step_no=step["document_no"])
+                    step=STEP_WORDS.get(step["kind"], ""),
+                    step_no=step["document_no"],
+                )
         self._county_notices, self._evidence = [], []
         self._expired = 0
 

@@ -86,7 +86,11 @@ class PlaceBuilder:
         places = CountyPlaces(county=county)
         taken = set()
         # 10 towns (镇, codes 100-), 2 subdistricts (街道, 001-), 3 rural townships (乡, 200-)
-        plan = [("镇", 100 + i) for i in range(10)] + [("街道", 1 + i) for i in range(2)] + [("乡", 200 + i) for i in range(3)]
+        plan = (
+            [("镇", 100 + i) for i in range(10)]
+            + [("街道", 1 + i) for i in range(2)]
+            + [("乡", 200 + i) for i in range(3)]
+        )
         for suffix, number in plan:
             tname = names.unique_name(self.rng, names.TOWN_FIRST, names.TOWN_SECOND, suffix, taken)
             township = self.area(tname, county["code"][:6] + f"{number:03d}000", AreaLevel.TOWNSHIP, county)

@@ -37,24 +37,43 @@ METHODS = {
     "returned": (("phone", 35), ("meeting_school", 35), ("home_visit", 25), ("video", 5)),
 }
 OUTCOMES = {
-    "verification": (("agreed_to_return", 30), ("refused", 25), ("not_at_home", 20), ("in_school", 20), ("moved_away", 5)),
+    "verification": (
+        ("agreed_to_return", 30),
+        ("refused", 25),
+        ("not_at_home", 20),
+        ("in_school", 20),
+        ("moved_away", 5),
+    ),
     "support": (("in_school", 72), ("agreed_to_return", 14), ("not_at_home", 9), ("refused", 5)),
     "ladder": (("refused", 42), ("agreed_to_return", 28), ("not_at_home", 24), ("moved_away", 4), ("in_school", 2)),
     "returned": (("in_school", 88), ("not_at_home", 7), ("agreed_to_return", 4), ("refused", 1)),
 }
 #: (guardian attitude, child's willingness) by outcome, with weights
 MOODS = {
-    "agreed_to_return": ((("supportive", "willing"), 45), (("supportive", "hesitant"), 30), (("hesitant", "hesitant"), 15),
-                         (("hesitant", "willing"), 10)),
-    "refused": ((("opposed", "unwilling"), 35), (("hesitant", "unwilling"), 35), (("supportive", "unwilling"), 20),
-                (("opposed", "hesitant"), 10)),
+    "agreed_to_return": (
+        (("supportive", "willing"), 45),
+        (("supportive", "hesitant"), 30),
+        (("hesitant", "hesitant"), 15),
+        (("hesitant", "willing"), 10),
+    ),
+    "refused": (
+        (("opposed", "unwilling"), 35),
+        (("hesitant", "unwilling"), 35),
+        (("supportive", "unwilling"), 20),
+        (("opposed", "hesitant"), 10),
+    ),
     "in_school": ((("supportive", "willing"), 80), (("supportive", "hesitant"), 15), (("hesitant", "hesitant"), 5)),
     "moved_away": (((None, None), 1),),
     "not_at_home": (((None, None), 1),),
 }
 VISITORS = {
-    "home_visit": ((("teacher", "cadre"), 45), (("teacher",), 25), (("cadre",), 15), (("teacher", "school_leader"), 8),
-                   (("teacher", "cadre", "school_leader"), 7)),
+    "home_visit": (
+        (("teacher", "cadre"), 45),
+        (("teacher",), 25),
+        (("cadre",), 15),
+        (("teacher", "school_leader"), 8),
+        (("teacher", "cadre", "school_leader"), 7),
+    ),
     "phone": ((("teacher",), 70), (("cadre",), 30)),
     "video": ((("teacher",), 80), (("cadre",), 20)),
     "meeting_school": ((("teacher", "school_leader"), 1),),
@@ -62,9 +81,15 @@ VISITORS = {
 }
 PERSON_OF = {"teacher": "teacher", "cadre": "cadre", "school_leader": "principal", "township_staff": "official"}
 SUPPORT_ODDS = 0.3
-SUPPORT_FOR_REASON = {"poverty": "financial_aid", "learning_difficulty": "tutoring", "study_aversion": "counselling",
-                      "family_change": "counselling", "illness": "referral", "early_marriage": "referral",
-                      "working_away": "referral"}
+SUPPORT_FOR_REASON = {
+    "poverty": "financial_aid",
+    "learning_difficulty": "tutoring",
+    "study_aversion": "counselling",
+    "family_change": "counselling",
+    "illness": "referral",
+    "early_marriage": "referral",
+    "working_away": "referral",
+}
 
 
 def _weighted(table):
@@ -149,8 +174,9 @@ class VisitBuilder:
             chosen["purpose"] = "county_look"
             chosen["due_date"] = chosen["due_date"] or chosen["visit_date"]
             chosen["assignee_id"] = None
-            chosen["planned_dt"] = chosen["planned_dt"] or at_local(rng, chosen["due_date"] - timedelta(days=interval),
-                                                                    self.now, 18, 22)
+            chosen["planned_dt"] = chosen["planned_dt"] or at_local(
+                rng, chosen["due_date"] - timedelta(days=interval), self.now, 18, 22
+            )
             last_look = chosen["visit_date"]
         base = max(d for d in (last_look, case["opened_date"]) if d is not None)
         due = base + timedelta(days=interval)
@@ -161,9 +187,15 @@ class VisitBuilder:
         self.counts["planned"] += 1
         self.counts["overdue"] += due < self.today
         return {
-            **_BLANK, "case_id": case["id"], "due_date": due, "purpose": purpose,
-            "assignee_id": assignee["id"] if assignee else None, "planned_dt": planned_dt,
-            "is_overdue": due < self.today, "visitors": [], "extra": {},
+            **_BLANK,
+            "case_id": case["id"],
+            "due_date": due,
+            "purpose": purpose,
+            "assignee_id": assignee["id"] if assignee else None,
+            "planned_dt": planned_dt,
+            "is_overdue": due < self.today,
+            "visitors": [],
+            "extra": {},
         }
 
     # --- done visits ----------------------------------------------------------------------------
@@ -227,10 +259,20 @@ class VisitBuilder:
                     outcome, method = "refused", "home_visit"
                 elif stage == "returned":  # a monitoring check at the school: the child is in class
                     outcome, method = "in_school", "meeting_school"
-                yield self._visit(rng, case, people, plan["met"], stage, day,
-                                  home=(k == 0 and stage in LADDER), outcome=outcome, method=method,
-                                  return_on=returned_on, findings=dismissed if outcome and dismissed else None,
-                                  location=location)
+                yield self._visit(
+                    rng,
+                    case,
+                    people,
+                    plan["met"],
+                    stage,
+                    day,
+                    home=(k == 0 and stage in LADDER),
+                    outcome=outcome,
+                    method=method,
+                    return_on=returned_on,
+                    findings=dismissed if outcome and dismissed else None,
+                    location=location,
+                )
 
     def _visit(self, rng, case, people, met, stage, day, *, home, outcome, return_on, findings, location, method=None):
         group = group_of(stage)
@@ -240,7 +282,13 @@ class VisitBuilder:
         if outcome is None:
             outcome = rng.choices(*OUTCOME_CHOICES[group])[0]
             if outcome == "not_at_home" and method != "home_visit":
-                outcome = "refused" if group == "ladder" else "in_school" if group in ("support", "returned") else "agreed_to_return"
+                outcome = (
+                    "refused"
+                    if group == "ladder"
+                    else "in_school"
+                    if group in ("support", "returned")
+                    else "agreed_to_return"
+                )
         attitude, willingness = rng.choices(*MOOD_CHOICES[outcome])[0]
         roles = rng.choices(*VISITOR_CHOICES[method])[0]
         if method == "home_visit" and stage in LADDER[1:] and rng.random() < 0.6:
@@ -269,7 +317,10 @@ class VisitBuilder:
             planned_dt = at_local(rng, due - timedelta(days=interval), self.now, 18, 22)
         lat = lon = None
         if location and method == "home_visit":
-            lat, lon = round(location[0] + rng.uniform(-0.01, 0.01), 6), round(location[1] + rng.uniform(-0.01, 0.01), 6)
+            lat, lon = (
+                round(location[0] + rng.uniform(-0.01, 0.01), 6),
+                round(location[1] + rng.uniform(-0.01, 0.01), 6),
+            )
         return {
             **_BLANK,
             "case_id": case["id"],
@@ -335,11 +386,31 @@ class VisitBuilder:
 
 
 _BLANK = {
-    "case_id": None, "client_uuid": None, "due_date": None, "assignee_id": None, "purpose": "manual",
-    "planned_dt": None, "cancelled_dt": None, "is_overdue": False, "reminded_dt": None, "done_dt": None,
-    "visit_date": None, "logged_by_id": None, "method": None, "visitors": [], "visitor_names": "", "met_with": "",
-    "findings": "", "guardian_attitude": None, "child_willingness": None, "outcome": None,
-    "agreed_return_date": None, "next_step": "", "latitude": None, "longitude": None, "stage_at_visit": None,
+    "case_id": None,
+    "client_uuid": None,
+    "due_date": None,
+    "assignee_id": None,
+    "purpose": "manual",
+    "planned_dt": None,
+    "cancelled_dt": None,
+    "is_overdue": False,
+    "reminded_dt": None,
+    "done_dt": None,
+    "visit_date": None,
+    "logged_by_id": None,
+    "method": None,
+    "visitors": [],
+    "visitor_names": "",
+    "met_with": "",
+    "findings": "",
+    "guardian_attitude": None,
+    "child_willingness": None,
+    "outcome": None,
+    "agreed_return_date": None,
+    "next_step": "",
+    "latitude": None,
+    "longitude": None,
+    "stage_at_visit": None,
     "extra": {},
 }
 

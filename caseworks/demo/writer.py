@@ -65,6 +65,5 @@ class BulkWriter:
             return
         name = model.__table__.name
         self.session.execute(
-            text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                 f"GREATEST((SELECT max(id) FROM {name}), 1))")
+            text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), GREATEST((SELECT max(id) FROM {name}), 1))")
         )

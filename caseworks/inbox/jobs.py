@@ -37,7 +37,7 @@ BATCH = 5000
 def _chunks(items, size=BATCH):
     items = list(items)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 class Outbox:
@@ -49,8 +49,17 @@ class Outbox:
         self.rows = {}
 
     def add(self, user_id, kind, subject, *, body="", case_id=None, dedupe_key):
-        self.rows.setdefault(dedupe_key, {"user_id": user_id, "kind": kind, "subject": str(subject)[:200],
-                                          "body": str(body), "case_id": case_id, "dedupe_key": dedupe_key})
+        self.rows.setdefault(
+            dedupe_key,
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "subject": str(subject)[:200],
+                "body": str(body),
+                "case_id": case_id,
+                "dedupe_key": dedupe_key,
+            },
+        )
 
     def deliver(self) -> list[str]:
         """Insert what was not sent before; the dedupe keys of the new messages."""
@@ -92,12 +101,23 @@ def _visits_due(outbox, today):
     reminded = []
     for v in _visit_rows(Visit.due_date.between(today, today + timedelta(days=DUE_SOON_DAYS))):
         outbox.add(
-            v.assignee_id, "visit_due",
-            _("Visit due on %(date)s: case %(case)s, %(village)s", date=v.due_date.isoformat(), case=v.case_id,
-              village=v.village),
-            body=_("The planned visit for case %(case)s (%(village)s) is due on %(date)s. Log it on the case page "
-                   "once it is done.", date=v.due_date.isoformat(), case=v.case_id, village=v.village),
-            case_id=v.case_id, dedupe_key=f"visit_due:{v.id}:{v.due_date.isoformat()}:{v.assignee_id}",
+            v.assignee_id,
+            "visit_due",
+            _(
+                "Visit due on %(date)s: case %(case)s, %(village)s",
+                date=v.due_date.isoformat(),
+                case=v.case_id,
+                village=v.village,
+            ),
+            body=_(
+                "The planned visit for case %(case)s (%(village)s) is due on %(date)s. Log it on the case page "
+                "once it is done.",
+                date=v.due_date.isoformat(),
+                case=v.case_id,
+                village=v.village,
+            ),
+            case_id=v.case_id,
+            dedupe_key=f"visit_due:{v.id}:{v.due_date.isoformat()}:{v.assignee_id}",
         )
         reminded.append(v.id)
     return reminded
@@ -106,13 +126,23 @@ def _visits_due(outbox, today):
 def _visits_overdue(outbox, today):
     for v in _visit_rows(Visit.due_date < today):
         outbox.add(
-            v.assignee_id, "visit_overdue",
-            _("Visit overdue since %(date)s: case %(case)s, %(village)s", date=v.due_date.isoformat(),
-              case=v.case_id, village=v.village),
-            body=_("The planned visit for case %(case)s (%(village)s) was due on %(date)s and has not been "
-                   "logged. Visit the family, or call them, and log the contact.", date=v.due_date.isoformat(),
-                   case=v.case_id, village=v.village),
-            case_id=v.case_id, dedupe_key=f"visit_overdue:{v.id}:{v.due_date.isoformat()}:{v.assignee_id}",
+            v.assignee_id,
+            "visit_overdue",
+            _(
+                "Visit overdue since %(date)s: case %(case)s, %(village)s",
+                date=v.due_date.isoformat(),
+                case=v.case_id,
+                village=v.village,
+            ),
+            body=_(
+                "The planned visit for case %(case)s (%(village)s) was due on %(date)s and has not been "
+                "logged. Visit the family, or call them, and log the contact.",
+                date=v.due_date.isoformat(),
+                case=v.case_id,
+                village=v.village,
+            ),
+            case_id=v.case_id,
+            dedupe_key=f"visit_overdue:{v.id}:{v.due_date.isoformat()}:{v.assignee_id}",
         )
 
 
@@ -125,12 +155,23 @@ def _stale_cases(outbox, inactive):
     for c in rows:
         for user_id in {c.teacher_id, c.cadre_id} - {None} - inactive:
             outbox.add(
-                user_id, "case_stale",
-                _("No contact since %(date)s: case %(case)s, %(village)s", date=c.since.isoformat(), case=c.id,
-                  village=c.village),
-                body=_("Nobody has been in contact with case %(case)s (%(village)s) since %(date)s. Visit or call "
-                       "the family and log the contact.", date=c.since.isoformat(), case=c.id, village=c.village),
-                case_id=c.id, dedupe_key=f"case_stale:{c.id}:{c.since.isoformat()}:{user_id}",
+                user_id,
+                "case_stale",
+                _(
+                    "No contact since %(date)s: case %(case)s, %(village)s",
+                    date=c.since.isoformat(),
+                    case=c.id,
+                    village=c.village,
+                ),
+                body=_(
+                    "Nobody has been in contact with case %(case)s (%(village)s) since %(date)s. Visit or call "
+                    "the family and log the contact.",
+                    date=c.since.isoformat(),
+                    case=c.id,
+                    village=c.village,
+                ),
+                case_id=c.id,
+                dedupe_key=f"case_stale:{c.id}:{c.since.isoformat()}:{user_id}",
             )
 
 
@@ -140,7 +181,8 @@ def _overdue_digest(outbox, today):
     per_township = defaultdict(int)
     for township_id, school_township_id, count in db.session.execute(
         select(Case.township_id, Case.school_township_id, db.func.count())
-        .select_from(Visit).join(Case, Case.id == Visit.case_id)
+        .select_from(Visit)
+        .join(Case, Case.id == Visit.case_id)
         .where(_open_visit(), Visit.due_date < today, Case.stage.in_(VISITED_STAGES))
         .group_by(Case.township_id, Case.school_township_id)
     ):
@@ -148,7 +190,8 @@ def _overdue_digest(outbox, today):
         if school_township_id is not None and school_township_id != township_id:
             per_township[school_township_id] += count
     officials = db.session.execute(
-        select(User.id, Area.township_id, Area.name).join(Area, Area.id == User.area_id)
+        select(User.id, Area.township_id, Area.name)
+        .join(Area, Area.id == User.area_id)
         .where(User.role == Role.TOWNSHIP_OFFICIAL, User.is_active.is_(True), Area.township_id.is_not(None))
     ).all()
     sent = 0
@@ -157,19 +200,25 @@ def _overdue_digest(outbox, today):
         if not count:
             continue
         outbox.add(
-            user_id, "overdue_digest",
+            user_id,
+            "overdue_digest",
             _("Overdue visits in %(township)s: %(count)s", township=township_name, count=count),
-            body=_("On %(date)s, %(count)s planned visits in %(township)s are past their due date. The overdue "
-                   "visits list shows which, and who should go.", date=today.isoformat(), count=count,
-                   township=township_name),
+            body=_(
+                "On %(date)s, %(count)s planned visits in %(township)s are past their due date. The overdue "
+                "visits list shows which, and who should go.",
+                date=today.isoformat(),
+                count=count,
+                township=township_name,
+            ),
             dedupe_key=f"overdue_digest:{user_id}:{today.isoformat()}",
         )
         sent += 1
     return sent
 
 
-@scheduled_job("send_reminders", description="Remind people of visits due and overdue and of stale cases",
-               order=60, minute="0,30")
+@scheduled_job(
+    "send_reminders", description="Remind people of visits due and overdue and of stale cases", order=60, minute="0,30"
+)
 def send_reminders(today):
     """In-app reminders, each sent once: a visit due within two days and a visit gone overdue
     (to its assignee), a case gone stale (to its teacher and cadre), and from 07:30 the day's
@@ -185,8 +234,10 @@ def send_reminders(today):
     if due_visits:
         reminded = {int(key.split(":")[1]) for key in new if key.startswith("visit_due:")}
         for chunk in _chunks(reminded):
-            db.session.execute(update(Visit).where(Visit.id.in_(chunk)).values(reminded_dt=clock.now()),
-                               execution_options={"synchronize_session": False})
+            db.session.execute(
+                update(Visit).where(Visit.id.in_(chunk)).values(reminded_dt=clock.now()),
+                execution_options={"synchronize_session": False},
+            )
     summary = defaultdict(int)
     for key in new:
         summary[key.split(":", 1)[0]] += 1

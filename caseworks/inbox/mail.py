@@ -90,10 +90,17 @@ def send_pending(limit=MAIL_BATCH) -> dict:
     if not url:
         return {}
     pending = db.session.execute(
-        select(Message, User.email).join(User, User.id == Message.user_id)
-        .where(Message.emailed_dt.is_(None), Message.read_dt.is_(None), User.is_active.is_(True),
-               User.email.is_not(None), User.email != "")
-        .order_by(Message.id).limit(limit)
+        select(Message, User.email)
+        .join(User, User.id == Message.user_id)
+        .where(
+            Message.emailed_dt.is_(None),
+            Message.read_dt.is_(None),
+            User.is_active.is_(True),
+            User.email.is_not(None),
+            User.email != "",
+        )
+        .order_by(Message.id)
+        .limit(limit)
     ).all()
     if not pending:
         return {"emailed": 0}

@@ -14,8 +14,9 @@ def notify(user_id, kind, subject, *, body="", case_id=None, dedupe_key):
     """
     if db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)) is not None:
         return None
-    message = Message(user_id=user_id, kind=kind, subject=str(subject), body=str(body), case_id=case_id,
-                      dedupe_key=dedupe_key)
+    message = Message(
+        user_id=user_id, kind=kind, subject=str(subject), body=str(body), case_id=case_id, dedupe_key=dedupe_key
+    )
     db.session.add(message)
     db.session.flush()
     return message

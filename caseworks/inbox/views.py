@@ -34,9 +34,12 @@ def inbox_badge():
 @login_required
 def inbox():
     page = db.paginate(
-        select(Message).where(Message.user_id == current_user.id)
+        select(Message)
+        .where(Message.user_id == current_user.id)
         .order_by(Message.read_dt.is_not(None), Message.created_dt.desc(), Message.id.desc()),
-        page=positive_int(request.args.get("page"), 1), per_page=30, error_out=False,
+        page=positive_int(request.args.get("page"), 1),
+        per_page=30,
+        error_out=False,
     )
     return render_template("inbox/inbox.html", pagination=page)
 
@@ -63,7 +66,8 @@ def open_message(message_id):
 @bp.route("/inbox/read-all", methods=["POST"])
 @login_required
 def read_all():
-    db.session.execute(update(Message).where(Message.user_id == current_user.id, Message.read_dt.is_(None))
-                       .values(read_dt=clock.now()))
+    db.session.execute(
+        update(Message).where(Message.user_id == current_user.id, Message.read_dt.is_(None)).values(read_dt=clock.now())
+    )
     flash(_("All messages are marked read."), "success")
     return redirect(url_for("inbox.inbox"))

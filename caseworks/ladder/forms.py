@@ -24,8 +24,12 @@ class ReturnForm(StepForm):
     confirmed_by = StringField(_l("Confirmed by (at the school)"), validators=[DataRequired(), Length(max=100)])
 
     def step_data(self):
-        return {"return_date": self.return_date.data, "school_id": self.school_id.data,
-                "class_name": self.class_name.data.strip(), "confirmed_by": self.confirmed_by.data}
+        return {
+            "return_date": self.return_date.data,
+            "school_id": self.school_id.data,
+            "class_name": self.class_name.data.strip(),
+            "confirmed_by": self.confirmed_by.data,
+        }
 
 
 #: what each closure outcome needs besides the reason (DESIGN.md "Closure outcomes")
@@ -115,10 +119,14 @@ class ServeForm(FlaskForm):
 
 
 class TransferForm(FlaskForm):
-    village_code = StringField(_l("Village of the new household (12-digit division code)"),
-                               validators=[DataRequired(), Regexp(r"^\d{12}$", message=_l("The division code has 12 digits."))])
-    school_code = StringField(_l("New school (10-digit school identification code, if known)"),
-                              validators=[Optional(), Regexp(r"^\d{10}$", message=_l("The school identification code has 10 digits."))])
+    village_code = StringField(
+        _l("Village of the new household (12-digit division code)"),
+        validators=[DataRequired(), Regexp(r"^\d{12}$", message=_l("The division code has 12 digits."))],
+    )
+    school_code = StringField(
+        _l("New school (10-digit school identification code, if known)"),
+        validators=[Optional(), Regexp(r"^\d{10}$", message=_l("The school identification code has 10 digits."))],
+    )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 

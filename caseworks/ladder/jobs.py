@@ -23,17 +23,23 @@ from caseworks.scheduler.registry import scheduled_job
 
 NEXT_STEP = {
     Stage.TOWNSHIP_PERSUASION: _l("Next step: start the administrative procedure."),
-    Stage.ADMINISTRATIVE: _l("Next step: start the judicial procedure (the township or education bureau sues, "
-                             "with the procuratorate's support)."),
+    Stage.ADMINISTRATIVE: _l(
+        "Next step: start the judicial procedure (the township or education bureau sues, "
+        "with the procuratorate's support)."
+    ),
 }
 
 
 def _officials(township_ids, county_ids):
     """Active township officials by township and county reviewers by county (one query)."""
     rows = db.session.execute(
-        select(User.id, User.role, Area.township_id, Area.county_id).join(Area, Area.id == User.area_id)
-        .where(User.is_active.is_(True), User.role.in_((Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)),
-               (Area.township_id.in_(township_ids)) | (Area.id.in_(county_ids)))
+        select(User.id, User.role, Area.township_id, Area.county_id)
+        .join(Area, Area.id == User.area_id)
+        .where(
+            User.is_active.is_(True),
+            User.role.in_((Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)),
+            (Area.township_id.in_(township_ids)) | (Area.id.in_(county_ids)),
+        )
     ).all()
     by_township, by_county = defaultdict(list), defaultdict(list)
     for user_id, role, township_id, county_id in rows:
@@ -44,13 +50,17 @@ def _officials(township_ids, county_ids):
     return by_township, by_county
 
 
-@scheduled_job("flag_lapsed_deadlines", description="Notices whose deadline passed without a return: tell the "
-               "township and county, with the next step", order=40, minute=15)
+@scheduled_job(
+    "flag_lapsed_deadlines",
+    description="Notices whose deadline passed without a return: tell the township and county, with the next step",
+    order=40,
+    minute=15,
+)
 def flag_lapsed_deadlines(today):
     notices = db.session.scalars(
-        select(Notice).join(Case, Case.id == Notice.case_id)
-        .where(Notice.deadline_date < today, Notice.lapsed_flagged_dt.is_(None),
-               Case.stage.in_(tuple(NEXT_STEP)))
+        select(Notice)
+        .join(Case, Case.id == Notice.case_id)
+        .where(Notice.deadline_date < today, Notice.lapsed_flagged_dt.is_(None), Case.stage.in_(tuple(NEXT_STEP)))
         .options(joinedload(Notice.case).joinedload(Case.child))
     ).all()
     if not notices:
@@ -61,26 +71,43 @@ def flag_lapsed_deadlines(today):
     for notice in notices:
         case = notice.case
         for user_id in by_township[case.township_id] + by_county[case.county_id]:
-            outbox.add(user_id, "deadline_lapsed",
-                       _l("Deadline passed: %(name)s, %(no)s", name=case.child.name, no=notice.document_no),
-                       body=NEXT_STEP[case.stage], case_id=case.id, dedupe_key=f"deadline_lapsed:{notice.id}:{user_id}")
+            outbox.add(
+                user_id,
+                "deadline_lapsed",
+                _l("Deadline passed: %(name)s, %(no)s", name=case.child.name, no=notice.document_no),
+                body=NEXT_STEP[case.stage],
+                case_id=case.id,
+                dedupe_key=f"deadline_lapsed:{notice.id}:{user_id}",
+            )
         notice.lapsed_flagged_dt = now
     sent = outbox.deliver()
-    audit.record("job", f"lapsed notice deadlines flagged: {len(notices)}", module="ladder", actor=None,
-                 data={"notices": [n.id for n in notices]})
+    audit.record(
+        "job",
+        f"lapsed notice deadlines flagged: {len(notices)}",
+        module="ladder",
+        actor=None,
+        data={"notices": [n.id for n in notices]},
+    )
     return {"lapsed": len(notices), "messages": len(sent)}
 
 
-@scheduled_job("flag_stage_overdue", description="Cases on one rung longer than the county allows: a daily "
-               "digest to the township and county", order=41, hour=7, minute=0)
+@scheduled_job(
+    "flag_stage_overdue",
+    description="Cases on one rung longer than the county allows: a daily digest to the township and county",
+    order=41,
+    hour=7,
+    minute=0,
+)
 def flag_stage_overdue(today):
     rows = db.session.execute(
-        select(Case.id, Case.stage, Case.stage_entered_date, Case.township_id, Case.county_id)
-        .where(Case.stage.in_(LADDER_STAGES))
+        select(Case.id, Case.stage, Case.stage_entered_date, Case.township_id, Case.county_id).where(
+            Case.stage.in_(LADDER_STAGES)
+        )
     ).all()
     profiles = profiles_by_county({r.county_id for r in rows})
-    overdue = [r for r in rows
-               if r.stage_entered_date + timedelta(days=profiles[r.county_id].max_days_on(r.stage)) < today]
+    overdue = [
+        r for r in rows if r.stage_entered_date + timedelta(days=profiles[r.county_id].max_days_on(r.stage)) < today
+    ]
     if not overdue:
         return {"overdue": 0}
     by_township, by_county = _officials({r.township_id for r in overdue}, {r.county_id for r in overdue})
@@ -94,9 +121,13 @@ def flag_stage_overdue(today):
         for row in cases:
             counts[row.stage] += 1
         body = "\n".join(f"{Stage.label_of(stage)}：{n}" for stage, n in sorted(counts.items()))
-        outbox.add(user_id, "stage_overdue",
-                   _l("%(n)s cases have been on one rung longer than allowed", n=len(cases)), body=body,
-                   dedupe_key=f"stage_overdue:{today.isoformat()}:{user_id}")
+        outbox.add(
+            user_id,
+            "stage_overdue",
+            _l("%(n)s cases have been on one rung longer than allowed", n=len(cases)),
+            body=body,
+            dedupe_key=f"stage_overdue:{today.isoformat()}:{user_id}",
+        )
     sent = outbox.deliver()
     return {"overdue": len(overdue), "messages": len(sent)}
 
@@ -113,17 +144,27 @@ def _apply_to_each(stmt, name):
     return done
 
 
-@scheduled_job("end_monitoring", description="Monitoring periods that ended: the case goes to county review",
-               order=42, hour=1, minute=30)
+@scheduled_job(
+    "end_monitoring",
+    description="Monitoring periods that ended: the case goes to county review",
+    order=42,
+    hour=1,
+    minute=30,
+)
 def end_monitoring(today):
-    done = _apply_to_each(select(Case).where(Case.stage == Stage.RETURNED, Case.monitoring_until <= today),
-                          "end_monitoring")
+    done = _apply_to_each(
+        select(Case).where(Case.stage == Stage.RETURNED, Case.monitoring_until <= today), "end_monitoring"
+    )
     return {"to_review": done}
 
 
-@scheduled_job("review_expired_deferrals", description="Health deferrals that expired: back to county review",
-               order=43, hour=1, minute=40)
+@scheduled_job(
+    "review_expired_deferrals",
+    description="Health deferrals that expired: back to county review",
+    order=43,
+    hour=1,
+    minute=40,
+)
 def review_expired_deferrals(today):
-    done = _apply_to_each(select(Case).where(Case.stage == Stage.CLOSED, Case.closed_until < today),
-                          "deferral_expired")
+    done = _apply_to_each(select(Case).where(Case.stage == Stage.CLOSED, Case.closed_until < today), "deferral_expired")
     return {"to_review": done}

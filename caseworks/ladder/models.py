@@ -102,8 +102,13 @@ class ClosureRequest(db.Model):
     __tablename__ = "closure_request"
     __table_args__ = (
         # at most one undecided request per case
-        Index("uq_closure_request_open", "case_id", unique=True,
-              sqlite_where=db.text("decided_dt IS NULL"), postgresql_where=db.text("decided_dt IS NULL")),
+        Index(
+            "uq_closure_request_open",
+            "case_id",
+            unique=True,
+            sqlite_where=db.text("decided_dt IS NULL"),
+            postgresql_where=db.text("decided_dt IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,8 +137,13 @@ class Transfer(db.Model):
 
     __tablename__ = "transfer"
     __table_args__ = (
-        Index("uq_transfer_open", "case_id", unique=True,
-              sqlite_where=db.text("decided_dt IS NULL"), postgresql_where=db.text("decided_dt IS NULL")),
+        Index(
+            "uq_transfer_open",
+            "case_id",
+            unique=True,
+            sqlite_where=db.text("decided_dt IS NULL"),
+            postgresql_where=db.text("decided_dt IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -39,8 +39,14 @@ def _next_notice_number(county_id, year):
 def fill_notice_text(template, case, *, recipient, deadline_days):
     child = case.child
     school = case.school.name if case.school else (case.return_school.name if case.return_school else "")
-    return template.format(guardian=recipient, child=child.name, birth=format_date(child.birth_date, "long"),
-                           id_number=child.id_number, deadline_days=deadline_days, school=school or "学校")
+    return template.format(
+        guardian=recipient,
+        child=child.name,
+        birth=format_date(child.birth_date, "long"),
+        id_number=child.id_number,
+        deadline_days=deadline_days,
+        school=school or "学校",
+    )
 
 
 def issue_notice(case, data, by):
@@ -51,27 +57,47 @@ def issue_notice(case, data, by):
         raise LadderError(_l("Notices are issued in township persuasion or the administrative procedure."))
     profile = profile_for(case.county_id)
     kind = NoticeKind(data["kind"])
-    waiting = db.session.scalar(select(Notice).where(Notice.case_id == case.id, Notice.kind == kind,
-                                                     Notice.served_date.is_(None)))
+    waiting = db.session.scalar(
+        select(Notice).where(Notice.case_id == case.id, Notice.kind == kind, Notice.served_date.is_(None))
+    )
     if waiting is not None:
-        raise LadderError(_l("Notice %(no)s of this kind is not served yet: serve it (and record that) first.",
-                             no=waiting.document_no), "kind")
+        raise LadderError(
+            _l(
+                "Notice %(no)s of this kind is not served yet: serve it (and record that) first.",
+                no=waiting.document_no,
+            ),
+            "kind",
+        )
     title = profile.urge_notice_title if kind == NoticeKind.URGE else profile.order_notice_title
     template = profile.urge_notice_text if kind == NoticeKind.URGE else profile.order_notice_text
     year = clock.today().year
     number = _next_notice_number(case.county_id, year)
-    notice = Notice(case_id=case.id, kind=kind, county_id=case.county_id, year=year, number=number,
-                    document_no=f"{profile.notice_number_prefix}〔{year}〕第{number}号", title=title,
-                    body=fill_notice_text(template, case, recipient=data["recipient"].strip(),
-                                          deadline_days=data["deadline_days"]),
-                    issuer=profile.notice_issuer or case.township.name + "人民政府",
-                    recipient=data["recipient"].strip(), deadline_days=data["deadline_days"],
-                    issued_dt=clock.now(), issued_by_id=by.id)
+    notice = Notice(
+        case_id=case.id,
+        kind=kind,
+        county_id=case.county_id,
+        year=year,
+        number=number,
+        document_no=f"{profile.notice_number_prefix}〔{year}〕第{number}号",
+        title=title,
+        body=fill_notice_text(template, case, recipient=data["recipient"].strip(), deadline_days=data["deadline_days"]),
+        issuer=profile.notice_issuer or case.township.name + "人民政府",
+        recipient=data["recipient"].strip(),
+        deadline_days=data["deadline_days"],
+        issued_dt=clock.now(),
+        issued_by_id=by.id,
+    )
     db.session.add(notice)
     db.session.flush()
-    audit.record("create", f"notice issued: {notice.document_no}", module="ladder", actor=by, target=notice,
-                 case=case, data={"after": {"kind": kind.value, "document_no": notice.document_no,
-                                            "deadline_days": notice.deadline_days}})
+    audit.record(
+        "create",
+        f"notice issued: {notice.document_no}",
+        module="ladder",
+        actor=by,
+        target=notice,
+        case=case,
+        data={"after": {"kind": kind.value, "document_no": notice.document_no, "deadline_days": notice.deadline_days}},
+    )
     return notice
 
 
@@ -87,9 +113,21 @@ def record_service(notice, case, data, by):
     notice.served_by = data["served_by"].strip()
     notice.deadline_date = notice.served_date + timedelta(days=notice.deadline_days)
     db.session.flush()
-    audit.record("change", f"notice served: {notice.document_no}", module="ladder", actor=by, target=notice,
-                 case=case, data={"after": {"served_date": notice.served_date, "served_to": notice.served_to,
-                                            "deadline_date": notice.deadline_date}})
+    audit.record(
+        "change",
+        f"notice served: {notice.document_no}",
+        module="ladder",
+        actor=by,
+        target=notice,
+        case=case,
+        data={
+            "after": {
+                "served_date": notice.served_date,
+                "served_to": notice.served_to,
+                "deadline_date": notice.deadline_date,
+            }
+        },
+    )
     return notice
 
 
@@ -97,14 +135,34 @@ def record_legal_step(case, data, by):
     """Record a step of the judicial procedure with its date, authority, document and result."""
     if data["step_date"] < case.opened_date:
         raise LadderError(_l("The date lies before the case was opened."), "step_date")
-    step = LegalStep(case_id=case.id, kind=data["kind"], step_date=data["step_date"],
-                     authority=data["authority"].strip(), document_no=(data.get("document_no") or "").strip(),
-                     result=(data.get("result") or "").strip(), recorded_by_id=by.id, recorded_dt=clock.now())
+    step = LegalStep(
+        case_id=case.id,
+        kind=data["kind"],
+        step_date=data["step_date"],
+        authority=data["authority"].strip(),
+        document_no=(data.get("document_no") or "").strip(),
+        result=(data.get("result") or "").strip(),
+        recorded_by_id=by.id,
+        recorded_dt=clock.now(),
+    )
     db.session.add(step)
     db.session.flush()
-    audit.record("create", f"legal step recorded: {step.kind}", module="ladder", actor=by, target=step, case=case,
-                 data={"after": {"kind": step.kind, "step_date": step.step_date, "authority": step.authority,
-                                 "document_no": step.document_no}})
+    audit.record(
+        "create",
+        f"legal step recorded: {step.kind}",
+        module="ladder",
+        actor=by,
+        target=step,
+        case=case,
+        data={
+            "after": {
+                "kind": step.kind,
+                "step_date": step.step_date,
+                "authority": step.authority,
+                "document_no": step.document_no,
+            }
+        },
+    )
     return step
 
 
@@ -123,20 +181,36 @@ def request_transfer(case, data, by):
     if village is None or village.level != AreaLevel.VILLAGE:
         raise LadderError(_l("No village has this division code."), "village_code")
     if village.township_id == case.township_id:
-        raise LadderError(_l("This village lies in the case's own township: change the household on the case instead."),
-                          "village_code")
+        raise LadderError(
+            _l("This village lies in the case's own township: change the household on the case instead."),
+            "village_code",
+        )
     school = None
     if data.get("school_code"):
         school = db.session.scalar(select(School).where(School.code == data["school_code"], School.is_active.is_(True)))
         if school is None or school.county_id != village.county_id:
             raise LadderError(_l("No school in that county has this identification code."), "school_code")
-    transfer = Transfer(case_id=case.id, from_village_id=case.village_id, to_village_id=village.id,
-                        to_township_id=village.township_id, to_school_id=school.id if school else None,
-                        reason=data["reason"].strip(), requested_by_id=by.id, requested_dt=clock.now())
+    transfer = Transfer(
+        case_id=case.id,
+        from_village_id=case.village_id,
+        to_village_id=village.id,
+        to_township_id=village.township_id,
+        to_school_id=school.id if school else None,
+        reason=data["reason"].strip(),
+        requested_by_id=by.id,
+        requested_dt=clock.now(),
+    )
     db.session.add(transfer)
     db.session.flush()
-    audit.record("create", f"transfer requested to {village.name}", module="ladder", actor=by, target=transfer,
-                 case=case, data={"after": {"to_village_id": village.id, "to_school_id": transfer.to_school_id}})
+    audit.record(
+        "create",
+        f"transfer requested to {village.name}",
+        module="ladder",
+        actor=by,
+        target=transfer,
+        case=case,
+        data={"after": {"to_village_id": village.id, "to_school_id": transfer.to_school_id}},
+    )
     return transfer
 
 
@@ -148,8 +222,14 @@ def accept_transfer(transfer, by):
     decide_transfer_or_refuse(transfer)
     case = transfer.case
     village = transfer.to_village
-    before = {"village_id": case.village_id, "township_id": case.township_id, "county_id": case.county_id,
-              "school_id": case.school_id, "teacher_id": case.teacher_id, "cadre_id": case.cadre_id}
+    before = {
+        "village_id": case.village_id,
+        "township_id": case.township_id,
+        "county_id": case.county_id,
+        "school_id": case.school_id,
+        "teacher_id": case.teacher_id,
+        "cadre_id": case.cadre_id,
+    }
     end_assignments(case)
     _release_planned_visits(case)
     case.village_id = village.id
@@ -165,10 +245,23 @@ def accept_transfer(transfer, by):
     transfer.decided_dt = clock.now()
     transfer.accepted = True
     db.session.flush()
-    after = {"village_id": case.village_id, "township_id": case.township_id, "county_id": case.county_id,
-             "school_id": case.school_id, "teacher_id": case.teacher_id, "cadre_id": case.cadre_id}
-    audit.record("transfer", f"transfer accepted by {village.name}", module="ladder", actor=by, target=case, case=case,
-                 data=audit.changes(before, after))
+    after = {
+        "village_id": case.village_id,
+        "township_id": case.township_id,
+        "county_id": case.county_id,
+        "school_id": case.school_id,
+        "teacher_id": case.teacher_id,
+        "cadre_id": case.cadre_id,
+    }
+    audit.record(
+        "transfer",
+        f"transfer accepted by {village.name}",
+        module="ladder",
+        actor=by,
+        target=case,
+        case=case,
+        data=audit.changes(before, after),
+    )
     return case
 
 
@@ -194,5 +287,12 @@ def decline_transfer(transfer, by, reason):
     transfer.accepted = False
     transfer.decline_reason = reason.strip()
     db.session.flush()
-    audit.record("transfer", "transfer declined", module="ladder", actor=by, target=transfer.case,
-                 case=transfer.case, data={"reason": transfer.decline_reason})
+    audit.record(
+        "transfer",
+        "transfer declined",
+        module="ladder",
+        actor=by,
+        target=transfer.case,
+        case=transfer.case,
+        data={"reason": transfer.decline_reason},
+    )

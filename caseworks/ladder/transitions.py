@@ -64,7 +64,9 @@ class Transition:
 def _assigned(case):
     if case.is_fully_assigned:
         return []
-    return [_l("Both an assigned teacher and a village cadre are needed first (双线控辍): assign them on the case page.")]
+    return [
+        _l("Both an assigned teacher and a village cadre are needed first (双线控辍): assign them on the case page.")
+    ]
 
 
 def persuasion_counts(case, stage=Stage.SCHOOL_PERSUASION):
@@ -72,8 +74,9 @@ def persuasion_counts(case, stage=Stage.SCHOOL_PERSUASION):
     from caseworks.visits.models import Visit, VisitMethod
 
     contacts, home = db.session.execute(
-        select(func.count(), func.count().filter(Visit.method == VisitMethod.HOME_VISIT))
-        .where(Visit.case_id == case.id, Visit.done_dt.is_not(None), Visit.stage_at_visit == stage)
+        select(func.count(), func.count().filter(Visit.method == VisitMethod.HOME_VISIT)).where(
+            Visit.case_id == case.id, Visit.done_dt.is_not(None), Visit.stage_at_visit == stage
+        )
     ).one()
     return contacts, home
 
@@ -82,17 +85,25 @@ def _school_persuasion_done(case, profile):
     unmet = _assigned(case)
     contacts, home = persuasion_counts(case)
     if contacts < profile.min_persuasion_contacts:
-        unmet.append(_l("At least %(n)s persuasion contacts must be recorded at school persuasion (%(have)s so far): "
-                        "log visits and calls.", n=profile.min_persuasion_contacts, have=contacts))
+        unmet.append(
+            _l(
+                "At least %(n)s persuasion contacts must be recorded at school persuasion (%(have)s so far): "
+                "log visits and calls.",
+                n=profile.min_persuasion_contacts,
+                have=contacts,
+            )
+        )
     if home < profile.min_home_visits:
-        unmet.append(_l("At least %(n)s of them must be home visits (%(have)s so far).",
-                        n=profile.min_home_visits, have=home))
+        unmet.append(
+            _l("At least %(n)s of them must be home visits (%(have)s so far).", n=profile.min_home_visits, have=home)
+        )
     return unmet
 
 
 def served_notices(case):
     return db.session.scalars(
-        select(Notice).where(Notice.case_id == case.id, Notice.served_date.is_not(None))
+        select(Notice)
+        .where(Notice.case_id == case.id, Notice.served_date.is_not(None))
         .order_by(Notice.served_date.desc(), Notice.id.desc())
     ).all()
 
@@ -100,8 +111,12 @@ def served_notices(case):
 def _notice_served(case, profile):
     unmet = _assigned(case)
     if not served_notices(case):
-        unmet.append(_l("A written notice with a deadline must be issued and its service recorded first: "
-                        "issue the notice, print it, serve it, then record the served date."))
+        unmet.append(
+            _l(
+                "A written notice with a deadline must be issued and its service recorded first: "
+                "issue the notice, print it, serve it, then record the served date."
+            )
+        )
     return unmet
 
 
@@ -111,15 +126,24 @@ def _deadline_lapsed(case, profile):
         return [_l("No served notice: the judicial procedure follows a notice whose deadline has passed.")]
     latest = notices[0]
     if latest.deadline_date >= clock.today():
-        return [_l("The deadline of notice %(no)s runs until %(date)s; the judicial procedure may start after it.",
-                   no=latest.document_no, date=latest.deadline_date.isoformat())]
+        return [
+            _l(
+                "The deadline of notice %(no)s runs until %(date)s; the judicial procedure may start after it.",
+                no=latest.document_no,
+                date=latest.deadline_date.isoformat(),
+            )
+        ]
     return []
 
 
 def _monitoring_over(case, profile):
     if case.monitoring_until is None or case.monitoring_until > clock.today():
-        return [_l("The monitoring period runs until %(date)s.",
-                   date=case.monitoring_until.isoformat() if case.monitoring_until else "—")]
+        return [
+            _l(
+                "The monitoring period runs until %(date)s.",
+                date=case.monitoring_until.isoformat() if case.monitoring_until else "—",
+            )
+        ]
     return []
 
 
@@ -173,21 +197,32 @@ def _relapse(case, actor, data, reason):
 
 def _request(case, actor, outcome, details):
     came_from = case.resume_stage if case.stage == Stage.RETURNED else case.stage
-    request = ClosureRequest(case_id=case.id, outcome=outcome, details=audit.jsonable(details or {}),
-                             from_stage=came_from or Stage.SCHOOL_PERSUASION,
-                             requested_by_id=actor.id if actor else None, requested_dt=clock.now())
+    request = ClosureRequest(
+        case_id=case.id,
+        outcome=outcome,
+        details=audit.jsonable(details or {}),
+        from_stage=came_from or Stage.SCHOOL_PERSUASION,
+        requested_by_id=actor.id if actor else None,
+        requested_dt=clock.now(),
+    )
     db.session.add(request)
 
 
 def _end_monitoring(case, actor, data, reason):
-    _request(case, None, ClosedOutcome.RETURNED_TO_SCHOOL,
-             {"return_date": case.return_date, "monitoring_until": case.monitoring_until})
+    _request(
+        case,
+        None,
+        ClosedOutcome.RETURNED_TO_SCHOOL,
+        {"return_date": case.return_date, "monitoring_until": case.monitoring_until},
+    )
 
 
 def _request_closure(case, actor, data, reason):
     if data["outcome"] == ClosedOutcome.RETURNED_TO_SCHOOL and case.stage != Stage.SUPPORT:
-        raise TransitionRefused(_l("A return is recorded with “Record the return to school” and monitored before "
-                                   "the county reviews it."), "outcome")
+        raise TransitionRefused(
+            _l("A return is recorded with “Record the return to school” and monitored before the county reviews it."),
+            "outcome",
+        )
     if data["outcome"] == ClosedOutcome.DISMISSED:
         raise TransitionRefused(_l("Only a suspected case is dismissed, at verification."), "outcome")
     _request(case, actor, data["outcome"], data.get("details"))
@@ -250,39 +285,137 @@ BEFORE_REVIEW = (Stage.VERIFICATION, Stage.SUPPORT, *LADDER_STAGES, Stage.RETURN
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("confirm_dropout", _l("Confirm the dropout"), (Stage.VERIFICATION,), Stage.SCHOOL_PERSUASION,
-                   CASE_WORKERS, effect=_confirm),
-        Transition("dismiss_suspicion", _l("Dismiss the suspicion"), (Stage.VERIFICATION,), Stage.CLOSED,
-                   (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL), reason_required=True, effect=_dismiss),
-        Transition("stopped_attending", _l("Report that the child stopped attending"), (Stage.SUPPORT,),
-                   Stage.SCHOOL_PERSUASION, CASE_WORKERS, reason_required=True, effect=_confirm),
-        Transition("escalate_township", _l("Escalate to township persuasion"), (Stage.SCHOOL_PERSUASION,),
-                   Stage.TOWNSHIP_PERSUASION, (Role.SCHOOL_ADMIN,), reason_required=True,
-                   guard=_school_persuasion_done),
-        Transition("escalate_administrative", _l("Start the administrative procedure"),
-                   (Stage.TOWNSHIP_PERSUASION,), Stage.ADMINISTRATIVE, (Role.TOWNSHIP_OFFICIAL,),
-                   reason_required=True, guard=_notice_served),
-        Transition("escalate_judicial", _l("Start the judicial procedure"), (Stage.ADMINISTRATIVE,),
-                   Stage.JUDICIAL, (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER), reason_required=True,
-                   guard=_deadline_lapsed, form="legal_step"),
-        Transition("record_return", _l("Record the return to school"), (Stage.VERIFICATION, *LADDER_STAGES),
-                   Stage.RETURNED, (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL), effect=_record_return,
-                   form="return"),
-        Transition("relapse", _l("The child stopped attending again"), (Stage.RETURNED,), None,
-                   (Role.TEACHER, Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL), reason_required=True, effect=_relapse),
-        Transition("end_monitoring", _l("End of monitoring: to county review"), (Stage.RETURNED,),
-                   Stage.PENDING_REVIEW, (), guard=_monitoring_over, effect=_end_monitoring, system_only=True),
-        Transition("request_closure", _l("Ask to close the case"), BEFORE_REVIEW, Stage.PENDING_REVIEW,
-                   (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL), reason_required=True, guard=_no_open_request,
-                   effect=_request_closure, form="closure"),
-        Transition("approve_closure", _l("Approve the closure"), (Stage.PENDING_REVIEW,), Stage.CLOSED,
-                   (Role.COUNTY_REVIEWER,), guard=_reviewable, effect=_approve),
-        Transition("send_back", _l("Send back"), (Stage.PENDING_REVIEW,), None, (Role.COUNTY_REVIEWER,),
-                   reason_required=True, guard=_reviewable, effect=_send_back),
-        Transition("reopen", _l("Reopen the case"), (Stage.CLOSED,), None, (Role.COUNTY_REVIEWER,),
-                   reason_required=True, effect=_reopen),
-        Transition("deferral_expired", _l("Deferral expired: to county review"), (Stage.CLOSED,),
-                   Stage.PENDING_REVIEW, (), guard=_deferral_expired, effect=_deferral_review, system_only=True),
+        Transition(
+            "confirm_dropout",
+            _l("Confirm the dropout"),
+            (Stage.VERIFICATION,),
+            Stage.SCHOOL_PERSUASION,
+            CASE_WORKERS,
+            effect=_confirm,
+        ),
+        Transition(
+            "dismiss_suspicion",
+            _l("Dismiss the suspicion"),
+            (Stage.VERIFICATION,),
+            Stage.CLOSED,
+            (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL),
+            reason_required=True,
+            effect=_dismiss,
+        ),
+        Transition(
+            "stopped_attending",
+            _l("Report that the child stopped attending"),
+            (Stage.SUPPORT,),
+            Stage.SCHOOL_PERSUASION,
+            CASE_WORKERS,
+            reason_required=True,
+            effect=_confirm,
+        ),
+        Transition(
+            "escalate_township",
+            _l("Escalate to township persuasion"),
+            (Stage.SCHOOL_PERSUASION,),
+            Stage.TOWNSHIP_PERSUASION,
+            (Role.SCHOOL_ADMIN,),
+            reason_required=True,
+            guard=_school_persuasion_done,
+        ),
+        Transition(
+            "escalate_administrative",
+            _l("Start the administrative procedure"),
+            (Stage.TOWNSHIP_PERSUASION,),
+            Stage.ADMINISTRATIVE,
+            (Role.TOWNSHIP_OFFICIAL,),
+            reason_required=True,
+            guard=_notice_served,
+        ),
+        Transition(
+            "escalate_judicial",
+            _l("Start the judicial procedure"),
+            (Stage.ADMINISTRATIVE,),
+            Stage.JUDICIAL,
+            (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER),
+            reason_required=True,
+            guard=_deadline_lapsed,
+            form="legal_step",
+        ),
+        Transition(
+            "record_return",
+            _l("Record the return to school"),
+            (Stage.VERIFICATION, *LADDER_STAGES),
+            Stage.RETURNED,
+            (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL),
+            effect=_record_return,
+            form="return",
+        ),
+        Transition(
+            "relapse",
+            _l("The child stopped attending again"),
+            (Stage.RETURNED,),
+            None,
+            (Role.TEACHER, Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL),
+            reason_required=True,
+            effect=_relapse,
+        ),
+        Transition(
+            "end_monitoring",
+            _l("End of monitoring: to county review"),
+            (Stage.RETURNED,),
+            Stage.PENDING_REVIEW,
+            (),
+            guard=_monitoring_over,
+            effect=_end_monitoring,
+            system_only=True,
+        ),
+        Transition(
+            "request_closure",
+            _l("Ask to close the case"),
+            BEFORE_REVIEW,
+            Stage.PENDING_REVIEW,
+            (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL),
+            reason_required=True,
+            guard=_no_open_request,
+            effect=_request_closure,
+            form="closure",
+        ),
+        Transition(
+            "approve_closure",
+            _l("Approve the closure"),
+            (Stage.PENDING_REVIEW,),
+            Stage.CLOSED,
+            (Role.COUNTY_REVIEWER,),
+            guard=_reviewable,
+            effect=_approve,
+        ),
+        Transition(
+            "send_back",
+            _l("Send back"),
+            (Stage.PENDING_REVIEW,),
+            None,
+            (Role.COUNTY_REVIEWER,),
+            reason_required=True,
+            guard=_reviewable,
+            effect=_send_back,
+        ),
+        Transition(
+            "reopen",
+            _l("Reopen the case"),
+            (Stage.CLOSED,),
+            None,
+            (Role.COUNTY_REVIEWER,),
+            reason_required=True,
+            effect=_reopen,
+        ),
+        Transition(
+            "deferral_expired",
+            _l("Deferral expired: to county review"),
+            (Stage.CLOSED,),
+            Stage.PENDING_REVIEW,
+            (),
+            guard=_deferral_expired,
+            effect=_deferral_review,
+            system_only=True,
+        ),
     )
 }
 
@@ -333,15 +466,28 @@ def apply(case, name, user, *, reason="", evidence="", data=None):
         to_stage = transition.effect(case, user, data or {}, reason) or to_stage
     case.stage = to_stage
     case.stage_entered_date = clock.today()
-    change = StageChange(case_id=case.id, transition=name, from_stage=from_stage, to_stage=to_stage,
-                         actor_id=user.id if user else None, changed_dt=clock.now(), reason=reason,
-                         evidence=(evidence or "").strip())
+    change = StageChange(
+        case_id=case.id,
+        transition=name,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        actor_id=user.id if user else None,
+        changed_dt=clock.now(),
+        reason=reason,
+        evidence=(evidence or "").strip(),
+    )
     db.session.add(change)
     db.session.flush()
     after = {"stage": case.stage, "kind": case.kind, "closed_outcome": case.closed_outcome}
-    audit.record("transition", f"{name}: {from_stage} → {to_stage}", module="ladder", actor=user,
-                 target=case, case=case,
-                 data={**audit.changes(before, after), "reason": reason, "details": audit.jsonable(data or {})})
+    audit.record(
+        "transition",
+        f"{name}: {from_stage} → {to_stage}",
+        module="ladder",
+        actor=user,
+        target=case,
+        case=case,
+        data={**audit.changes(before, after), "reason": reason, "details": audit.jsonable(data or {})},
+    )
     _after_transition(case, name, user, reason)
     return change
 
@@ -355,12 +501,20 @@ def _after_transition(case, name, user, reason):
         from caseworks.inbox.operations import notify
 
         for user_id in {case.teacher_id, case.cadre_id, _last_requester(case)} - {None}:
-            notify(user_id, "sent_back", _l("A closure was sent back: %(name)s", name=case.child.name),
-                   body=reason, case_id=case.id, dedupe_key=f"sent_back:{case.id}:{case.version}:{user_id}")
+            notify(
+                user_id,
+                "sent_back",
+                _l("A closure was sent back: %(name)s", name=case.child.name),
+                body=reason,
+                case_id=case.id,
+                dedupe_key=f"sent_back:{case.id}:{case.version}:{user_id}",
+            )
 
 
 def _last_requester(case):
     return db.session.scalar(
-        select(ClosureRequest.requested_by_id).where(ClosureRequest.case_id == case.id)
-        .order_by(ClosureRequest.id.desc()).limit(1)
+        select(ClosureRequest.requested_by_id)
+        .where(ClosureRequest.case_id == case.id)
+        .order_by(ClosureRequest.id.desc())
+        .limit(1)
     )

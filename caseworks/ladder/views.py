@@ -54,15 +54,17 @@ def ladder_panel(case, user):
     return {
         "options": transitions.options(user, case),
         "notices": db.session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)).all(),
-        "legal_steps": db.session.scalars(select(LegalStep).where(LegalStep.case_id == case.id)
-                                          .order_by(LegalStep.step_date, LegalStep.id)).all(),
+        "legal_steps": db.session.scalars(
+            select(LegalStep).where(LegalStep.case_id == case.id).order_by(LegalStep.step_date, LegalStep.id)
+        ).all(),
         "closure": transitions.open_closure_request(case),
         "transfer": transfer,
         "may_notice": may_manage_notices(user, case),
         "may_legal_step": may_record_legal_step(user, case),
         "legal_form": posted_form("legal_form", LegalStepForm) if may_record_legal_step(user, case) else None,
         "may_transfer": may_transfer(user, case) and transfer is None,
-        "may_receive": transfer is not None and user.role == Role.TOWNSHIP_OFFICIAL
+        "may_receive": transfer is not None
+        and user.role == Role.TOWNSHIP_OFFICIAL
         and transfer.to_township_id == user.township_id,
         "serve_form": ServeForm(),
     }
@@ -71,8 +73,9 @@ def ladder_panel(case, user):
 def _step_form(transition, case):
     form = STEP_FORMS[transition.form]()
     if transition.form == "return":
-        schools = db.session.scalars(select(School).where(School.county_id == case.county_id,
-                                                          School.is_active.is_(True)).order_by(School.code)).all()
+        schools = db.session.scalars(
+            select(School).where(School.county_id == case.county_id, School.is_active.is_(True)).order_by(School.code)
+        ).all()
         form.school_id.choices = [option(s.id, s.name) for s in schools]
         if request.method == "GET":
             form.school_id.data = case.school_id
@@ -98,8 +101,9 @@ def take_step(case_id, name):
             with db.session.begin_nested():
                 check_version(case, form.version.data)
                 data = form.step_data() if hasattr(form, "step_data") else {}
-                transitions.apply(case, name, current_user, reason=form.reason.data, evidence=form.evidence.data,
-                                  data=data)
+                transitions.apply(
+                    case, name, current_user, reason=form.reason.data, evidence=form.evidence.data, data=data
+                )
                 if transition.form == "legal_step":
                     operations.record_legal_step(case, data, current_user)
         except VersionConflict:
@@ -114,8 +118,14 @@ def take_step(case_id, name):
     elif request.method == "POST":
         status = 422
     allowed = transition.allowed_for(current_user, case) and case.stage in transition.from_stages
-    return render_template("ladder/step.html", case=case, form=form, transition=transition, allowed=allowed,
-                           unmet=transition.unmet(case) if allowed else []), status
+    return render_template(
+        "ladder/step.html",
+        case=case,
+        form=form,
+        transition=transition,
+        allowed=allowed,
+        unmet=transition.unmet(case) if allowed else [],
+    ), status
 
 
 @bp.route("/cases/<int:case_id>/notices/new", methods=["GET", "POST"])
@@ -139,8 +149,10 @@ def issue_notice(case_id):
             show_error(form, error)
             status = 422
         else:
-            flash(_("Notice %(no)s is issued: print it, serve it, then record the service.",
-                    no=notice.document_no), "success")
+            flash(
+                _("Notice %(no)s is issued: print it, serve it, then record the service.", no=notice.document_no),
+                "success",
+            )
             return redirect(url_for("ladder.show_notice", notice_id=notice.id))
     elif request.method == "POST":
         status = 422
@@ -160,8 +172,13 @@ def show_notice(notice_id):
     """The notice as printed on A4, with its delivery receipt (送达回证)."""
     notice, case = _scoped_notice(notice_id)
     reveal_sensitive(case, current_user)  # the notice carries the child's full ID number
-    return render_template("ladder/notice.html", notice=notice, case=case, serve_form=ServeForm(),
-                           may_serve=may_manage_notices(current_user, case) and notice.served_date is None)
+    return render_template(
+        "ladder/notice.html",
+        notice=notice,
+        case=case,
+        serve_form=ServeForm(),
+        may_serve=may_manage_notices(current_user, case) and notice.served_date is None,
+    )
 
 
 @bp.route("/notices/<int:notice_id>/serve", methods=["POST"])
@@ -178,8 +195,10 @@ def serve_notice(notice_id):
         except operations.LadderError as error:
             show_error(form, error)
         else:
-            flash(_("The service is recorded; the deadline runs until %(date)s.",
-                    date=notice.deadline_date.isoformat()), "success")
+            flash(
+                _("The service is recorded; the deadline runs until %(date)s.", date=notice.deadline_date.isoformat()),
+                "success",
+            )
             return redirect(url_for("cases.case_detail", case_id=case.id))
     return render_template("ladder/notice.html", notice=notice, case=case, serve_form=form, may_serve=True), 422
 
@@ -224,8 +243,12 @@ def transfer_case(case_id):
 
 def _incoming(transfer_id):
     transfer = db.session.get(Transfer, transfer_id)
-    if (transfer is None or transfer.decided_dt is not None or current_user.role != Role.TOWNSHIP_OFFICIAL
-            or transfer.to_township_id != current_user.township_id):
+    if (
+        transfer is None
+        or transfer.decided_dt is not None
+        or current_user.role != Role.TOWNSHIP_OFFICIAL
+        or transfer.to_township_id != current_user.township_id
+    ):
         abort(404)
     return transfer
 
@@ -261,4 +284,3 @@ def decline_transfer(transfer_id):
         return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
     flash(_("The transfer is declined; the case stays where it was."), "info")
     return redirect(url_for("cases.list_cases"))
-

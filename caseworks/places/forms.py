@@ -25,7 +25,10 @@ class SchoolForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(
         _l("School identification code"),
-        validators=[DataRequired(), Regexp(r"^\s*\d{10}\s*$", message=_l("The school identification code has 10 digits."))],
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*\d{10}\s*$", message=_l("The school identification code has 10 digits.")),
+        ],
     )
     kind = SelectField(_l("Kind of school"), choices=SchoolKind.choices(), default=SchoolKind.PRIMARY.value)
 
@@ -41,8 +44,13 @@ def _known_placeholders(form, field):
         raise ValidationError(_l("A brace { or } is unmatched.")) from None
     unknown = names - set(NOTICE_PLACEHOLDERS)
     if unknown:
-        raise ValidationError(_l("Unknown placeholder: %(names)s. Known: %(known)s.",
-                                 names=", ".join(sorted(unknown)), known=", ".join(NOTICE_PLACEHOLDERS)))
+        raise ValidationError(
+            _l(
+                "Unknown placeholder: %(names)s. Known: %(known)s.",
+                names=", ".join(sorted(unknown)),
+                known=", ".join(NOTICE_PLACEHOLDERS),
+            )
+        )
 
 
 def _days(label, low=1, high=365):
@@ -66,17 +74,24 @@ class PolicyForm(FlaskForm):
     max_days_township_persuasion = _days(_l("Longest stay in township persuasion, in days"))
     max_days_administrative = _days(_l("Longest stay in the administrative procedure, in days"))
     max_days_judicial = _days(_l("Longest stay in the judicial procedure, in days"), 1, 730)
-    notice_number_prefix = StringField(_l("Notice number prefix (e.g. 义劝通字)"), validators=[DataRequired(), Length(max=20)])
+    notice_number_prefix = StringField(
+        _l("Notice number prefix (e.g. 义劝通字)"), validators=[DataRequired(), Length(max=20)]
+    )
     notice_issuer = StringField(_l("Issuing authority on notices"), validators=[Optional(), Length(max=100)])
     urge_notice_title = StringField(_l("Title of the urging notice"), validators=[DataRequired(), Length(max=60)])
-    urge_notice_text = TextAreaField(_l("Text of the urging notice"),
-                                     validators=[DataRequired(), Length(max=4000), _known_placeholders])
+    urge_notice_text = TextAreaField(
+        _l("Text of the urging notice"), validators=[DataRequired(), Length(max=4000), _known_placeholders]
+    )
     order_notice_title = StringField(_l("Title of the order to correct"), validators=[DataRequired(), Length(max=60)])
-    order_notice_text = TextAreaField(_l("Text of the order to correct"),
-                                      validators=[DataRequired(), Length(max=4000), _known_placeholders])
+    order_notice_text = TextAreaField(
+        _l("Text of the order to correct"), validators=[DataRequired(), Length(max=4000), _known_placeholders]
+    )
     spot_check_percent = _days(_l("Share of approved returns drawn for spot checks (%)"), 1, 100)
 
     def validate_min_home_visits(self, field):
-        if (self.min_persuasion_contacts.data is not None and field.data is not None
-                and field.data > self.min_persuasion_contacts.data):
+        if (
+            self.min_persuasion_contacts.data is not None
+            and field.data is not None
+            and field.data > self.min_persuasion_contacts.data
+        ):
             raise ValidationError(_l("Cannot exceed the persuasion contacts needed."))

@@ -98,8 +98,13 @@ def create_area(parent, *, name, code):
     area.county_id = area.id if level == AreaLevel.COUNTY else parent.county_id
     area.township_id = area.id if level == AreaLevel.TOWNSHIP else parent.township_id
     db.session.flush()
-    audit.record("create", f"created {level} {name} ({code})", module=MODULE, target=area,
-                 data=audit.changes({}, _area_snapshot(area)))
+    audit.record(
+        "create",
+        f"created {level} {name} ({code})",
+        module=MODULE,
+        target=area,
+        data=audit.changes({}, _area_snapshot(area)),
+    )
     return area
 
 
@@ -111,8 +116,13 @@ def rename_area(area, *, name):
     before = _area_snapshot(area)
     area.name = name
     db.session.flush()
-    audit.record("change", f"renamed {area.level} {before['name']} to {name}", module=MODULE, target=area,
-                 data=audit.changes(before, _area_snapshot(area)))
+    audit.record(
+        "change",
+        f"renamed {area.level} {before['name']} to {name}",
+        module=MODULE,
+        target=area,
+        data=audit.changes(before, _area_snapshot(area)),
+    )
     return area
 
 
@@ -123,22 +133,42 @@ def deactivate_area(area):
         raise PlaceError(_l("%(name)s is already deactivated.", name=area.name))
     users = queries.active_users_at(area)
     if users:
-        raise PlaceError(_l("%(name)s still has active users (%(count)s); deactivate them or move them elsewhere first.",
-                            name=area.name, count=users))
+        raise PlaceError(
+            _l(
+                "%(name)s still has active users (%(count)s); deactivate them or move them elsewhere first.",
+                name=area.name,
+                count=users,
+            )
+        )
     children = queries.active_children_count(area)
     if children:
-        raise PlaceError(_l("%(name)s still has active areas under it (%(count)s); deactivate them first.",
-                            name=area.name, count=children))
+        raise PlaceError(
+            _l(
+                "%(name)s still has active areas under it (%(count)s); deactivate them first.",
+                name=area.name,
+                count=children,
+            )
+        )
     if area.level_enum == AreaLevel.TOWNSHIP:
         schools = queries.active_schools_count(area)
         if schools:
-            raise PlaceError(_l("%(name)s still has active schools (%(count)s); deactivate them first.",
-                                name=area.name, count=schools))
+            raise PlaceError(
+                _l(
+                    "%(name)s still has active schools (%(count)s); deactivate them first.",
+                    name=area.name,
+                    count=schools,
+                )
+            )
     before = _area_snapshot(area)
     area.is_active = False
     db.session.flush()
-    audit.record("deactivate", f"deactivated {area.level} {area.name} ({area.code})", module=MODULE, target=area,
-                 data=audit.changes(before, _area_snapshot(area)))
+    audit.record(
+        "deactivate",
+        f"deactivated {area.level} {area.name} ({area.code})",
+        module=MODULE,
+        target=area,
+        data=audit.changes(before, _area_snapshot(area)),
+    )
     return area
 
 
@@ -151,8 +181,13 @@ def reactivate_area(area):
     before = _area_snapshot(area)
     area.is_active = True
     db.session.flush()
-    audit.record("reactivate", f"reactivated {area.level} {area.name} ({area.code})", module=MODULE, target=area,
-                 data=audit.changes(before, _area_snapshot(area)))
+    audit.record(
+        "reactivate",
+        f"reactivated {area.level} {area.name} ({area.code})",
+        module=MODULE,
+        target=area,
+        data=audit.changes(before, _area_snapshot(area)),
+    )
     return area
 
 
@@ -176,8 +211,13 @@ def create_school(township, *, name, code, kind):
     _check_school(code, kind)
     school = School(name=name, code=code, kind=kind, township_id=township.id, county_id=township.county_id)
     _flush_new(school, _l("Another school already has the code %(code)s.", code=code))
-    audit.record("create", f"created school {name} ({code})", module=MODULE, target=school,
-                 data=audit.changes({}, _school_snapshot(school)))
+    audit.record(
+        "create",
+        f"created school {name} ({code})",
+        module=MODULE,
+        target=school,
+        data=audit.changes({}, _school_snapshot(school)),
+    )
     return school
 
 
@@ -207,13 +247,23 @@ def deactivate_school(school):
         raise PlaceError(_l("%(name)s is already deactivated.", name=school.name))
     users = queries.active_users_at(school)
     if users:
-        raise PlaceError(_l("%(name)s still has active users (%(count)s); deactivate them or move them elsewhere first.",
-                            name=school.name, count=users))
+        raise PlaceError(
+            _l(
+                "%(name)s still has active users (%(count)s); deactivate them or move them elsewhere first.",
+                name=school.name,
+                count=users,
+            )
+        )
     before = _school_snapshot(school)
     school.is_active = False
     db.session.flush()
-    audit.record("deactivate", f"deactivated school {school.name} ({school.code})", module=MODULE, target=school,
-                 data=audit.changes(before, _school_snapshot(school)))
+    audit.record(
+        "deactivate",
+        f"deactivated school {school.name} ({school.code})",
+        module=MODULE,
+        target=school,
+        data=audit.changes(before, _school_snapshot(school)),
+    )
     return school
 
 
@@ -226,6 +276,11 @@ def reactivate_school(school):
     before = _school_snapshot(school)
     school.is_active = True
     db.session.flush()
-    audit.record("reactivate", f"reactivated school {school.name} ({school.code})", module=MODULE, target=school,
-                 data=audit.changes(before, _school_snapshot(school)))
+    audit.record(
+        "reactivate",
+        f"reactivated school {school.name} ({school.code})",
+        module=MODULE,
+        target=school,
+        data=audit.changes(before, _school_snapshot(school)),
+    )
     return school

@@ -119,9 +119,7 @@ def active_users_at(place):
     from caseworks.accounts.models import User
 
     column = User.school_id if isinstance(place, School) else User.area_id
-    return db.session.scalar(
-        select(func.count()).select_from(User).where(column == place.id, User.is_active.is_(True))
-    )
+    return db.session.scalar(select(func.count()).select_from(User).where(column == place.id, User.is_active.is_(True)))
 
 
 def preload_ancestors(areas):

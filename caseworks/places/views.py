@@ -82,8 +82,9 @@ def create_area(area_id):
             flash(_("%(name)s was created.", name=area.name), "success")
             return redirect(url_for("places.show_area", area_id=area.id))
     status = 422 if (form.errors or error) else 200
-    return render_template("places/area_form.html", form=form, parent=parent, area=None, level=level,
-                           error=error), status
+    return render_template(
+        "places/area_form.html", form=form, parent=parent, area=None, level=level, error=error
+    ), status
 
 
 @bp.route("/places/<int:area_id>/edit", methods=["GET", "POST"])
@@ -103,8 +104,9 @@ def rename_area(area_id):
             flash(_("The changes to %(name)s were saved.", name=area.name), "success")
             return redirect(url_for("places.show_area", area_id=area.id))
     status = 422 if (form.errors or error) else 200
-    return render_template("places/area_form.html", form=form, parent=area.parent, area=area,
-                           level=area.level_enum, error=error), status
+    return render_template(
+        "places/area_form.html", form=form, parent=area.parent, area=area, level=area.level_enum, error=error
+    ), status
 
 
 def _place_action(place, operation, done_message, endpoint, **values):
@@ -122,16 +124,26 @@ def _place_action(place, operation, done_message, endpoint, **values):
 @admin_required
 def deactivate_area(area_id):
     area = _area(area_id)
-    return _place_action(area, operations.deactivate_area, _("%(name)s was deactivated.", name=area.name),
-                         "places.show_area", area_id=area.id)
+    return _place_action(
+        area,
+        operations.deactivate_area,
+        _("%(name)s was deactivated.", name=area.name),
+        "places.show_area",
+        area_id=area.id,
+    )
 
 
 @bp.route("/places/<int:area_id>/reactivate", methods=["POST"])
 @admin_required
 def reactivate_area(area_id):
     area = _area(area_id)
-    return _place_action(area, operations.reactivate_area, _("%(name)s was reactivated.", name=area.name),
-                         "places.show_area", area_id=area.id)
+    return _place_action(
+        area,
+        operations.reactivate_area,
+        _("%(name)s was reactivated.", name=area.name),
+        "places.show_area",
+        area_id=area.id,
+    )
 
 
 @bp.route("/places/<int:area_id>/schools/new", methods=["GET", "POST"])
@@ -144,25 +156,28 @@ def create_school(area_id):
     error = None
     if form.validate_on_submit():
         try:
-            school = operations.create_school(township, name=form.name.data, code=form.code.data,
-                                              kind=form.kind.data)
+            school = operations.create_school(township, name=form.name.data, code=form.code.data, kind=form.kind.data)
         except operations.PlaceError as exc:
             error = attach_error(form, exc)
         else:
             flash(_("%(name)s was created.", name=school.name), "success")
             return redirect(url_for("places.show_school", school_id=school.id))
     status = 422 if (form.errors or error) else 200
-    return render_template("places/school_form.html", form=form, township=township, school=None,
-                           error=error), status
+    return render_template("places/school_form.html", form=form, township=township, school=None, error=error), status
 
 
 @bp.route("/schools/<int:school_id>")
 @admin_required
 def show_school(school_id):
     school = _school(school_id)
-    return render_template("places/school.html", school=school, township=school.township,
-                           trail=queries.ancestors(school.township, _root()) + [school.township],
-                           users=queries.active_users_at(school), form=EmptyForm())
+    return render_template(
+        "places/school.html",
+        school=school,
+        township=school.township,
+        trail=queries.ancestors(school.township, _root()) + [school.township],
+        users=queries.active_users_at(school),
+        form=EmptyForm(),
+    )
 
 
 @bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
@@ -182,24 +197,35 @@ def edit_school(school_id):
             flash(_("The changes to %(name)s were saved.", name=school.name), "success")
             return redirect(url_for("places.show_school", school_id=school.id))
     status = 422 if (form.errors or error) else 200
-    return render_template("places/school_form.html", form=form, township=school.township, school=school,
-                           error=error), status
+    return render_template(
+        "places/school_form.html", form=form, township=school.township, school=school, error=error
+    ), status
 
 
 @bp.route("/schools/<int:school_id>/deactivate", methods=["POST"])
 @admin_required
 def deactivate_school(school_id):
     school = _school(school_id)
-    return _place_action(school, operations.deactivate_school, _("%(name)s was deactivated.", name=school.name),
-                         "places.show_school", school_id=school.id)
+    return _place_action(
+        school,
+        operations.deactivate_school,
+        _("%(name)s was deactivated.", name=school.name),
+        "places.show_school",
+        school_id=school.id,
+    )
 
 
 @bp.route("/schools/<int:school_id>/reactivate", methods=["POST"])
 @admin_required
 def reactivate_school(school_id):
     school = _school(school_id)
-    return _place_action(school, operations.reactivate_school, _("%(name)s was reactivated.", name=school.name),
-                         "places.show_school", school_id=school.id)
+    return _place_action(
+        school,
+        operations.reactivate_school,
+        _("%(name)s was reactivated.", name=school.name),
+        "places.show_school",
+        school_id=school.id,
+    )
 
 
 @bp.route("/places/<int:area_id>/policy", methods=["GET", "POST"])
@@ -212,10 +238,18 @@ def edit_policy(area_id):
     profile = policy.profile_for(county.id)
     form = PolicyForm(obj=profile if request.method == "GET" else None)
     if form.validate_on_submit():
-        policy.update_profile(county, {name: form[name].data for name in policy.PolicyProfile.EDITABLE},
-                              current_user._get_current_object())
+        policy.update_profile(
+            county,
+            {name: form[name].data for name in policy.PolicyProfile.EDITABLE},
+            current_user._get_current_object(),
+        )
         flash(_("The policy profile of %(name)s was saved.", name=county.name), "success")
         return redirect(url_for("places.show_area", area_id=county.id))
     status = 422 if form.errors else 200
-    return render_template("places/policy.html", form=form, county=county, trail=queries.ancestors(county, _root()),
-                           placeholders=" ".join(f"{{{name}}}" for name in policy.NOTICE_PLACEHOLDERS)), status
+    return render_template(
+        "places/policy.html",
+        form=form,
+        county=county,
+        trail=queries.ancestors(county, _root()),
+        placeholders=" ".join(f"{{{name}}}" for name in policy.NOTICE_PLACEHOLDERS),
+    ), status

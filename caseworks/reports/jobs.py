@@ -52,20 +52,29 @@ def _count_if(condition):
 def compute_figures(today):
     """``{area_id: (level, data)}`` for every county and township."""
     term = term_start(today)
-    figures = {area_id: (level, _blank(term)) for area_id, level in db.session.execute(
-        select(Area.id, Area.level).where(Area.level.in_(LEVELS)))}
+    figures = {
+        area_id: (level, _blank(term))
+        for area_id, level in db.session.execute(select(Area.id, Area.level).where(Area.level.in_(LEVELS)))
+    }
 
     def targets(county_id, township_id):
         return [figures[a][1] for a in (county_id, township_id) if a in figures]
 
     is_open = Case.stage != Stage.CLOSED
     for row in db.session.execute(
-        select(Case.county_id, Case.township_id, Case.stage, Case.kind, func.count().label("n"),
-               _count_if(Case.is_stale.is_(True)).label("stale"),
-               _count_if(Case.teacher_id.is_(None)).label("no_teacher"),
-               _count_if(Case.cadre_id.is_(None)).label("no_cadre"),
-               _count_if((Case.teacher_id.is_(None)) | (Case.cadre_id.is_(None))).label("unassigned"))
-        .where(is_open).group_by(Case.county_id, Case.township_id, Case.stage, Case.kind)
+        select(
+            Case.county_id,
+            Case.township_id,
+            Case.stage,
+            Case.kind,
+            func.count().label("n"),
+            _count_if(Case.is_stale.is_(True)).label("stale"),
+            _count_if(Case.teacher_id.is_(None)).label("no_teacher"),
+            _count_if(Case.cadre_id.is_(None)).label("no_cadre"),
+            _count_if((Case.teacher_id.is_(None)) | (Case.cadre_id.is_(None))).label("unassigned"),
+        )
+        .where(is_open)
+        .group_by(Case.county_id, Case.township_id, Case.stage, Case.kind)
     ):
         for data in targets(row.county_id, row.township_id):
             data["open_cases"] += row.n
@@ -77,7 +86,9 @@ def compute_figures(today):
             data["unassigned"] += row.unassigned or 0
 
     for county_id, township_id, n in db.session.execute(
-        select(Case.county_id, Case.township_id, func.count()).select_from(Visit).join(Case, Case.id == Visit.case_id)
+        select(Case.county_id, Case.township_id, func.count())
+        .select_from(Visit)
+        .join(Case, Case.id == Visit.case_id)
         .where(is_open, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date < today)
         .group_by(Case.county_id, Case.township_id)
     ):
@@ -87,9 +98,14 @@ def compute_figures(today):
     returned = StageChange.to_stage == Stage.RETURNED
     relapsed = and_(StageChange.from_stage == Stage.RETURNED, StageChange.to_stage.in_(LADDER_STAGES))
     for row in db.session.execute(
-        select(Case.county_id, Case.township_id, _count_if(returned).label("returns"),
-               _count_if(relapsed).label("relapses"))
-        .select_from(StageChange).join(Case, Case.id == StageChange.case_id)
+        select(
+            Case.county_id,
+            Case.township_id,
+            _count_if(returned).label("returns"),
+            _count_if(relapsed).label("relapses"),
+        )
+        .select_from(StageChange)
+        .join(Case, Case.id == StageChange.case_id)
         .where(StageChange.changed_dt >= clock.local_date_start(term), returned | relapsed)
         .group_by(Case.county_id, Case.township_id)
     ):
@@ -99,18 +115,30 @@ def compute_figures(today):
     return figures
 
 
-@scheduled_job("build_statistics_snapshot", description="Count the caseload of every county and township",
-               order=70, hour=2, minute=0)
+@scheduled_job(
+    "build_statistics_snapshot",
+    description="Count the caseload of every county and township",
+    order=70,
+    hour=2,
+    minute=0,
+)
 def build_statistics_snapshot(today):
     """One snapshot row per county and per township for ``today``; a second run the same day
     replaces that day's rows."""
     figures = compute_figures(today)
-    replaced = db.session.execute(delete(StatsSnapshot).where(StatsSnapshot.snapshot_date == today),
-                                  execution_options={"synchronize_session": False}).rowcount
+    replaced = db.session.execute(
+        delete(StatsSnapshot).where(StatsSnapshot.snapshot_date == today),
+        execution_options={"synchronize_session": False},
+    ).rowcount
     now = clock.now()
-    rows = [{"snapshot_date": today, "area_id": area_id, "level": level, "data": data, "created_dt": now}
-            for area_id, (level, data) in figures.items()]
+    rows = [
+        {"snapshot_date": today, "area_id": area_id, "level": level, "data": data, "created_dt": now}
+        for area_id, (level, data) in figures.items()
+    ]
     for start in range(0, len(rows), 2000):
-        db.session.execute(insert(StatsSnapshot), rows[start:start + 2000])
-    return {"areas": len(rows), "replaced": replaced,
-            "open_cases": sum(data["open_cases"] for level, data in figures.values() if level == AreaLevel.COUNTY)}
+        db.session.execute(insert(StatsSnapshot), rows[start : start + 2000])
+    return {
+        "areas": len(rows),
+        "replaced": replaced,
+        "open_cases": sum(data["open_cases"] for level, data in figures.values() if level == AreaLevel.COUNTY),
+    }

@@ -33,8 +33,14 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
     sheet.column_dimensions["F"].width = 70
     bold = Font(bold=True)
     if total > limit:
-        note = WriteOnlyCell(sheet, _("Only the newest %(n)s of %(total)s entries are included: narrow the filters "
-                                      "to export the rest.", n=limit, total=total))
+        note = WriteOnlyCell(
+            sheet,
+            _(
+                "Only the newest %(n)s of %(total)s entries are included: narrow the filters to export the rest.",
+                n=limit,
+                total=total,
+            ),
+        )
         note.font = bold
         sheet.append([note])
     headers = [_("Time (Beijing)"), _("Person"), _("Kind"), _("Summary"), _("Case"), _("Before → after")]
@@ -54,8 +60,16 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
             entry = item.entry
             local = entry.logged_dt.astimezone(clock.LOCAL_TZ).replace(tzinfo=None)
             summary = item.title if item.title == item.kind else f"{item.title}（{item.kind}）"
-            sheet.append([local, item.actor, f"{item.kind} · {item.module}", f"{summary} {entry.summary}".strip(),
-                          entry.case_id, changes_text(item)])
+            sheet.append(
+                [
+                    local,
+                    item.actor,
+                    f"{item.kind} · {item.module}",
+                    f"{summary} {entry.summary}".strip(),
+                    entry.case_id,
+                    changes_text(item),
+                ]
+            )
         written += len(batch)
         offset += len(batch)
     out = BytesIO()

@@ -27,8 +27,10 @@ class DrawSpotCheckForm(FlaskForm):
     end_date = DateField(_l("Approved until"), validators=[InputRequired(message=_l("Enter a date like 2026-09-01."))])
     percent = IntegerField(
         _l("Sample size (percent)"),
-        validators=[InputRequired(message=_l("Enter a percentage from 1 to 100.")),
-                    NumberRange(min=1, max=100, message=_l("Enter a percentage from 1 to 100."))],
+        validators=[
+            InputRequired(message=_l("Enter a percentage from 1 to 100.")),
+            NumberRange(min=1, max=100, message=_l("Enter a percentage from 1 to 100.")),
+        ],
     )
 
     def validate_end_date(self, field):
@@ -39,7 +41,8 @@ class DrawSpotCheckForm(FlaskForm):
 
 
 class SpotCheckResultForm(FlaskForm):
-    result = SelectField(_l("Result of the field check"), choices=SpotCheckResult.choices(),
-                         validators=[InputRequired()])
+    result = SelectField(
+        _l("Result of the field check"), choices=SpotCheckResult.choices(), validators=[InputRequired()]
+    )
     checked_date = DateField(_l("Checked on"), validators=[InputRequired(message=_l("Enter a date like 2026-09-01."))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])

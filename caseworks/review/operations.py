@@ -81,16 +81,35 @@ def draw_spot_check(reviewer, population_ids, *, start, end, percent, seed=None)
         raise ReviewError(_l("No return to school was approved in this period: there is nothing to draw."))
     seed = new_seed() if seed is None else seed
     chosen = sample_ids(population, percent, seed)
-    spot_check = SpotCheck(county_id=reviewer.county_id, drawn_by_id=reviewer.id, drawn_dt=clock.now(),
-                           period_start_date=start, period_end_date=end, percent=percent, seed=seed,
-                           population_size=len(population), case_ids=chosen)
+    spot_check = SpotCheck(
+        county_id=reviewer.county_id,
+        drawn_by_id=reviewer.id,
+        drawn_dt=clock.now(),
+        period_start_date=start,
+        period_end_date=end,
+        percent=percent,
+        seed=seed,
+        population_size=len(population),
+        case_ids=chosen,
+    )
     spot_check.items = [SpotCheckItem(case_id=case_id, position=i) for i, case_id in enumerate(chosen)]
     db.session.add(spot_check)
     db.session.flush()
-    audit.record("spot_check", f"spot check {spot_check.id} drawn: {len(chosen)} of {len(population)}",
-                 module=MODULE, actor=reviewer, target=spot_check,
-                 data={"period_start_date": start, "period_end_date": end, "percent": percent, "seed": seed,
-                       "population_size": len(population), "case_ids": chosen})
+    audit.record(
+        "spot_check",
+        f"spot check {spot_check.id} drawn: {len(chosen)} of {len(population)}",
+        module=MODULE,
+        actor=reviewer,
+        target=spot_check,
+        data={
+            "period_start_date": start,
+            "period_end_date": end,
+            "percent": percent,
+            "seed": seed,
+            "population_size": len(population),
+            "case_ids": chosen,
+        },
+    )
     return spot_check
 
 
@@ -114,15 +133,23 @@ def record_spot_check_result(item, reviewer, *, result, notes, checked_date):
     item.recorded_by_id = reviewer.id
     item.recorded_dt = clock.now()
     if result == SpotCheckResult.NOT_FOUND and case.stage == Stage.CLOSED:
-        reason = _("Spot check %(no)s on %(date)s: the child was not found in school.",
-                   no=item.spot_check_id, date=checked_date.isoformat())
+        reason = _(
+            "Spot check %(no)s on %(date)s: the child was not found in school.",
+            no=item.spot_check_id,
+            date=checked_date.isoformat(),
+        )
         transitions.apply(case, "reopen", reviewer, reason=f"{reason} {notes}".strip())
         item.is_reopened = True
     db.session.flush()
-    audit.record("spot_check", f"spot check {item.spot_check_id}: case {case.id} {result}", module=MODULE,
-                 actor=reviewer, target=item, case=case,
-                 data={"result": result, "notes": notes, "checked_date": checked_date,
-                       "reopened": item.is_reopened})
+    audit.record(
+        "spot_check",
+        f"spot check {item.spot_check_id}: case {case.id} {result}",
+        module=MODULE,
+        actor=reviewer,
+        target=item,
+        case=case,
+        data={"result": result, "notes": notes, "checked_date": checked_date, "reopened": item.is_reopened},
+    )
     return item
 
 
@@ -131,5 +158,10 @@ def record_spot_check_result(item, reviewer, *, result, notes, checked_date):
 
 def record_export(user, *, filters, rows, truncated):
     """Write the export of the audit trail to the trail itself (who took what)."""
-    return audit.record("export", f"audit trail exported: {rows} rows", module=MODULE, actor=user,
-                        data={"filters": filters, "rows": rows, "truncated": truncated, "format": "xlsx"})
+    return audit.record(
+        "export",
+        f"audit trail exported: {rows} rows",
+        module=MODULE,
+        actor=user,
+        data={"filters": filters, "rows": rows, "truncated": truncated, "format": "xlsx"},
+    )

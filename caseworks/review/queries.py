@@ -48,7 +48,8 @@ def queue_page(user, page, per_page):
         requests = {
             r.case_id: r
             for r in db.session.scalars(
-                select(ClosureRequest).where(ClosureRequest.case_id.in_(ids), ClosureRequest.decided_dt.is_(None))
+                select(ClosureRequest)
+                .where(ClosureRequest.case_id.in_(ids), ClosureRequest.decided_dt.is_(None))
                 .options(joinedload(ClosureRequest.requested_by))
             )
         }
@@ -79,35 +80,46 @@ class Evidence:
 def evidence_for(case):
     """Everything the reviewer weighs, one query per kind of record."""
     requests = db.session.scalars(
-        select(ClosureRequest).where(ClosureRequest.case_id == case.id)
+        select(ClosureRequest)
+        .where(ClosureRequest.case_id == case.id)
         .options(joinedload(ClosureRequest.requested_by), joinedload(ClosureRequest.decided_by))
         .order_by(ClosureRequest.requested_dt.desc(), ClosureRequest.id.desc())
     ).all()
     current = next((r for r in requests if r.decided_dt is None), None)
     visits = db.session.scalars(
-        select(Visit).where(Visit.case_id == case.id, Visit.done_dt.is_not(None))
+        select(Visit)
+        .where(Visit.case_id == case.id, Visit.done_dt.is_not(None))
         .options(joinedload(Visit.logged_by))
         .order_by(Visit.visit_date.desc().nulls_last(), Visit.done_dt.desc(), Visit.id.desc())
     ).all()
-    checks = [v for v in visits if v.stage_at_visit == Stage.RETURNED
-              and (case.return_date is None or v.visit_date is None or v.visit_date >= case.return_date)]
+    checks = [
+        v
+        for v in visits
+        if v.stage_at_visit == Stage.RETURNED
+        and (case.return_date is None or v.visit_date is None or v.visit_date >= case.return_date)
+    ]
     return Evidence(
         request=current,
         earlier_requests=[r for r in requests if r is not current],
         monitoring_checks=checks,
         visits=visits,
         support=db.session.scalars(
-            select(SupportMeasure).where(SupportMeasure.case_id == case.id)
+            select(SupportMeasure)
+            .where(SupportMeasure.case_id == case.id)
             .order_by(SupportMeasure.start_date.desc(), SupportMeasure.id.desc())
         ).all(),
         notices=db.session.scalars(
             select(Notice).where(Notice.case_id == case.id).order_by(Notice.issued_dt.desc(), Notice.id.desc())
         ).all(),
         legal_steps=db.session.scalars(
-            select(LegalStep).where(LegalStep.case_id == case.id).order_by(LegalStep.step_date.desc(), LegalStep.id.desc())
+            select(LegalStep)
+            .where(LegalStep.case_id == case.id)
+            .order_by(LegalStep.step_date.desc(), LegalStep.id.desc())
         ).all(),
         stage_changes=db.session.scalars(
-            select(StageChange).where(StageChange.case_id == case.id).options(joinedload(StageChange.actor))
+            select(StageChange)
+            .where(StageChange.case_id == case.id)
+            .options(joinedload(StageChange.actor))
             .order_by(StageChange.changed_dt.desc(), StageChange.id.desc())
         ).all(),
     )
@@ -136,7 +148,8 @@ def approved_returns(user, start, end):
 
 def spot_checks_page(user, page, per_page):
     stmt = (
-        select(SpotCheck).where(SpotCheck.county_id == user.county_id)
+        select(SpotCheck)
+        .where(SpotCheck.county_id == user.county_id)
         .options(joinedload(SpotCheck.drawn_by))
         .order_by(SpotCheck.drawn_dt.desc(), SpotCheck.id.desc())
     )
@@ -144,16 +157,20 @@ def spot_checks_page(user, page, per_page):
 
 
 def spot_check_or_none(user, spot_check_id):
-    return db.session.scalar(select(SpotCheck).where(SpotCheck.id == spot_check_id,
-                                                     SpotCheck.county_id == user.county_id))
+    return db.session.scalar(
+        select(SpotCheck).where(SpotCheck.id == spot_check_id, SpotCheck.county_id == user.county_id)
+    )
 
 
 def items_of(spot_check):
     return db.session.scalars(
-        select(SpotCheckItem).where(SpotCheckItem.spot_check_id == spot_check.id)
-        .options(joinedload(SpotCheckItem.case).joinedload(Case.school),
-                 joinedload(SpotCheckItem.case).joinedload(Case.village),
-                 joinedload(SpotCheckItem.recorded_by))
+        select(SpotCheckItem)
+        .where(SpotCheckItem.spot_check_id == spot_check.id)
+        .options(
+            joinedload(SpotCheckItem.case).joinedload(Case.school),
+            joinedload(SpotCheckItem.case).joinedload(Case.village),
+            joinedload(SpotCheckItem.recorded_by),
+        )
         .order_by(SpotCheckItem.position)
     ).all()
 
@@ -166,7 +183,8 @@ def progress_of(spot_check_ids):
         return {}
     rows = db.session.execute(
         select(SpotCheckItem.spot_check_id, func.count(SpotCheckItem.result), func.count())
-        .where(SpotCheckItem.spot_check_id.in_(spot_check_ids)).group_by(SpotCheckItem.spot_check_id)
+        .where(SpotCheckItem.spot_check_id.in_(spot_check_ids))
+        .group_by(SpotCheckItem.spot_check_id)
     ).all()
     return {sid: (done, total) for sid, done, total in rows}
 
@@ -263,7 +281,10 @@ class AuditFilters:
 
     def as_args(self):
         args = {
-            "person": self.person, "case": self.case, "kind": self.kind, "module": self.module,
+            "person": self.person,
+            "case": self.case,
+            "kind": self.kind,
+            "module": self.module,
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
         }

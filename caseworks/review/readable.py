@@ -226,7 +226,7 @@ def _names(id_col, name_col, ids):
     found = {}
     ids = sorted(ids)
     for start in range(0, len(ids), 1000):  # keep the IN list within every backend's limits
-        chunk = ids[start:start + 1000]
+        chunk = ids[start : start + 1000]
         found.update(db.session.execute(select(id_col, name_col).where(id_col.in_(chunk))).all())
     return found
 
@@ -295,9 +295,23 @@ def _title(entry):
 
 
 #: extra keys a transition or export records besides before → after, shown as notes
-_NOTE_KEYS = ("reason", "details", "filters", "rows", "truncated", "result", "notes", "checked_date", "reopened",
-              "percent", "seed",
-              "period_start_date", "period_end_date", "population_size", "case_ids")
+_NOTE_KEYS = (
+    "reason",
+    "details",
+    "filters",
+    "rows",
+    "truncated",
+    "result",
+    "notes",
+    "checked_date",
+    "reopened",
+    "percent",
+    "seed",
+    "period_start_date",
+    "period_end_date",
+    "population_size",
+    "case_ids",
+)
 
 
 def readable(entry, names):
@@ -306,8 +320,13 @@ def readable(entry, names):
     after = data.get("after") if isinstance(data.get("after"), dict) else {}
     changes = []
     for key in list(after) + [k for k in before if k not in after]:
-        changes.append(Change(field_label(key), format_value(key, before.get(key), names) if key in before else "",
-                              format_value(key, after.get(key), names) if key in after else "—"))
+        changes.append(
+            Change(
+                field_label(key),
+                format_value(key, before.get(key), names) if key in before else "",
+                format_value(key, after.get(key), names) if key in after else "—",
+            )
+        )
     for key in _NOTE_KEYS:
         value = data.get(key)
         if value in (None, "", {}, []):

@@ -113,9 +113,11 @@ def _decide(case_id, form, decide, done_message):
 @reviewers_only
 def approve(case_id):
     return _decide(
-        case_id, ApproveForm(),
-        lambda case, form: operations.approve_closure(case, current_user, version=form.version.data,
-                                                      note=form.note.data),
+        case_id,
+        ApproveForm(),
+        lambda case, form: operations.approve_closure(
+            case, current_user, version=form.version.data, note=form.note.data
+        ),
         lambda case: _("The closure of %(name)s is approved; the case is closed.", name=case.child.name),
     )
 
@@ -124,11 +126,14 @@ def approve(case_id):
 @reviewers_only
 def send_back(case_id):
     return _decide(
-        case_id, SendBackForm(),
-        lambda case, form: operations.send_back(case, current_user, version=form.version.data,
-                                                reason=form.reason.data),
-        lambda case: _("The case of %(name)s is sent back to %(stage)s; the people on it are told.",
-                       name=case.child.name, stage=Stage.label_of(case.stage)),
+        case_id,
+        SendBackForm(),
+        lambda case, form: operations.send_back(case, current_user, version=form.version.data, reason=form.reason.data),
+        lambda case: _(
+            "The case of %(name)s is sent back to %(stage)s; the people on it are told.",
+            name=case.child.name,
+            stage=Stage.label_of(case.stage),
+        ),
     )
 
 
@@ -150,20 +155,31 @@ def spot_checks():
         try:
             with db.session.begin_nested():
                 population = queries.approved_returns(current_user, start, end)
-                spot_check = operations.draw_spot_check(current_user, population, start=start, end=end,
-                                                        percent=form.percent.data)
+                spot_check = operations.draw_spot_check(
+                    current_user, population, start=start, end=end, percent=form.percent.data
+                )
         except operations.ReviewError as error:
             show_error(form, error)
             status = 422
         else:
-            flash(_("%(k)s of %(n)s approved returns were drawn for field verification.",
-                    k=spot_check.sample_size, n=spot_check.population_size), "success")
+            flash(
+                _(
+                    "%(k)s of %(n)s approved returns were drawn for field verification.",
+                    k=spot_check.sample_size,
+                    n=spot_check.population_size,
+                ),
+                "success",
+            )
             return redirect(url_for("review.spot_check", spot_check_id=spot_check.id))
     else:
         status = 422
     pagination = queries.spot_checks_page(current_user, _page_arg(), PER_PAGE)
-    return render_template("review/spot_checks.html", form=form, pagination=pagination,
-                           progress=queries.progress_of([s.id for s in pagination.items])), status
+    return render_template(
+        "review/spot_checks.html",
+        form=form,
+        pagination=pagination,
+        progress=queries.progress_of([s.id for s in pagination.items]),
+    ), status
 
 
 def _load_spot_check(spot_check_id):
@@ -187,10 +203,13 @@ def _render_spot_check(spot_check, *, form_for=None, status=200):
             forms[item.id] = blank
     # the draw again from its seed: the same population must give the same cases
     population = queries.approved_returns(current_user, spot_check.period_start_date, spot_check.period_end_date)
-    reproduced = (len(population) == spot_check.population_size
-                  and operations.sample_ids(population, spot_check.percent, spot_check.seed) == spot_check.case_ids)
-    return render_template("review/spot_check.html", spot_check=spot_check, items=items, forms=forms,
-                           reproduced=reproduced), status
+    reproduced = (
+        len(population) == spot_check.population_size
+        and operations.sample_ids(population, spot_check.percent, spot_check.seed) == spot_check.case_ids
+    )
+    return render_template(
+        "review/spot_check.html", spot_check=spot_check, items=items, forms=forms, reproduced=reproduced
+    ), status
 
 
 @bp.route("/review/spot-checks/<int:spot_check_id>")
@@ -213,14 +232,20 @@ def record_result(spot_check_id, item_id):
         return _render_spot_check(spot_check, form_for=(item.id, form), status=422)
     try:
         with db.session.begin_nested():
-            operations.record_spot_check_result(item, current_user, result=form.result.data,
-                                                notes=form.notes.data, checked_date=form.checked_date.data)
+            operations.record_spot_check_result(
+                item, current_user, result=form.result.data, notes=form.notes.data, checked_date=form.checked_date.data
+            )
     except (operations.ReviewError, transitions.TransitionRefused) as error:
         show_error(form, error)
         return _render_spot_check(spot_check, form_for=(item.id, form), status=422)
     if item.is_reopened:
-        flash(_("The result is recorded. The child was not found in school: the case of %(name)s is reopened.",
-                name=item.case.child.name), "warning")
+        flash(
+            _(
+                "The result is recorded. The child was not found in school: the case of %(name)s is reopened.",
+                name=item.case.child.name,
+            ),
+            "warning",
+        )
     else:
         flash(_("The result is recorded."), "success")
     return redirect(url_for("review.spot_check", spot_check_id=spot_check.id, _anchor=f"item-{item.id}"))
@@ -234,9 +259,13 @@ def record_result(spot_check_id, item_id):
 def case_history(case_id):
     case = load_case(case_id)
     pagination = queries.case_entries_page(case, _page_arg(), ENTRIES_PER_PAGE)
-    return render_template("review/history.html", case=case, pagination=pagination,
-                           entries=readable_entries(pagination.items),
-                           may_review=current_user.role == Role.COUNTY_REVIEWER)
+    return render_template(
+        "review/history.html",
+        case=case,
+        pagination=pagination,
+        entries=readable_entries(pagination.items),
+        may_review=current_user.role == Role.COUNTY_REVIEWER,
+    )
 
 
 def _audit_filters():
@@ -247,11 +276,15 @@ def _audit_filters():
 @reviewers_only
 def audit_log():
     filters = _audit_filters()
-    pagination = db.paginate(queries.filtered_entries(current_user, filters), page=filters.page,
-                             per_page=ENTRIES_PER_PAGE, error_out=False)
+    pagination = db.paginate(
+        queries.filtered_entries(current_user, filters), page=filters.page, per_page=ENTRIES_PER_PAGE, error_out=False
+    )
     entries = readable_entries(pagination.items)
     return render_template(
-        "review/audit.html", filters=filters, pagination=pagination, entries=entries,
+        "review/audit.html",
+        filters=filters,
+        pagination=pagination,
+        entries=entries,
         child_names=queries.child_names(e.case_id for e in pagination.items),
         kinds=[(k, str(v)) for k, v in KIND_LABELS.items()],
         modules=[(k, str(v)) for k, v in MODULE_LABELS.items()],
@@ -268,6 +301,9 @@ def export_audit():
     if total > written:
         current_app.logger.info("audit export cut to %s of %s rows", written, total)
     stamp = clock.now().astimezone(clock.LOCAL_TZ).strftime("%Y%m%d-%H%M")
-    return send_file(BytesIO(data), as_attachment=True, download_name=f"audit-{stamp}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
+    return send_file(
+        BytesIO(data),
+        as_attachment=True,
+        download_name=f"audit-{stamp}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

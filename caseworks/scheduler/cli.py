@@ -17,8 +17,15 @@ def _cron_text(cron):
 
 
 @click.command("scheduler")
-@click.option("--once", "once", is_flag=False, flag_value=ALL, default=None, metavar="[JOB]",
-              help="Run every job (or the named one) once now and exit.")
+@click.option(
+    "--once",
+    "once",
+    is_flag=False,
+    flag_value=ALL,
+    default=None,
+    metavar="[JOB]",
+    help="Run every job (or the named one) once now and exit.",
+)
 @click.option("--list", "list_jobs", is_flag=True, help="List the jobs and their schedules.")
 @with_appcontext
 def scheduler_command(once, list_jobs):

@@ -66,8 +66,14 @@ def run_job(spec, *, slot=None, wait_seconds=None) -> RunResult:
     if wait_seconds is None:
         wait_seconds = MANUAL_WAIT_SECONDS if manual else 0
     started = time.perf_counter()
-    run = JobRun(job=spec.name, slot=slot or f"manual:{uuid.uuid4().hex}", is_manual=manual, status="running",
-                 host=HOST, pid=os.getpid())
+    run = JobRun(
+        job=spec.name,
+        slot=slot or f"manual:{uuid.uuid4().hex}",
+        is_manual=manual,
+        status="running",
+        host=HOST,
+        pid=os.getpid(),
+    )
     try:
         if not lock.acquire_job_lock(spec.name, wait_seconds=wait_seconds):
             session.rollback()
@@ -101,10 +107,21 @@ def _record_failure(name, slot, manual, exc, seconds):
     session = db.session
     try:
         now = clock.now()
-        session.add(JobRun(job=name, slot=f"failed:{uuid.uuid4().hex}", is_manual=manual, status="failed",
-                           started_dt=now, finished_dt=now, duration_ms=round(seconds * 1000),
-                           summary={"slot": slot}, error=f"{type(exc).__name__}: {exc}"[:2000], host=HOST,
-                           pid=os.getpid()))
+        session.add(
+            JobRun(
+                job=name,
+                slot=f"failed:{uuid.uuid4().hex}",
+                is_manual=manual,
+                status="failed",
+                started_dt=now,
+                finished_dt=now,
+                duration_ms=round(seconds * 1000),
+                summary={"slot": slot},
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                host=HOST,
+                pid=os.getpid(),
+            )
+        )
         session.commit()
     except Exception:  # noqa: BLE001 - the database may be what failed
         session.rollback()
@@ -159,8 +176,13 @@ def serve(app):
             log.info("%s: %s", spec.name, trigger)
         lost = []
         if leader.applies:
-            scheduler.add_job(_check_leader, "interval", seconds=LEADER_POLL_SECONDS, id="leader-check",
-                              args=(scheduler, leader, lost))
+            scheduler.add_job(
+                _check_leader,
+                "interval",
+                seconds=LEADER_POLL_SECONDS,
+                id="leader-check",
+                args=(scheduler, leader, lost),
+            )
         try:
             scheduler.start()
         finally:

@@ -37,19 +37,24 @@ class LogVisitForm(FlaskForm):
     visitor_names = StringField(_l("Names of those who went"), validators=[Optional(), Length(max=200)])
     met_with = StringField(_l("Whom you met"), validators=[Optional(), Length(max=200)])
     findings = TextAreaField(_l("What you found"), validators=[Optional(), Length(max=4000)])
-    guardian_attitude = SelectField(_l("Guardian's attitude"), choices=[option("", "—"), *Attitude.choices()],
-                                    validators=[Optional()])
-    child_willingness = SelectField(_l("Child's willingness"), choices=[option("", "—"), *Willingness.choices()],
-                                    validators=[Optional()])
+    guardian_attitude = SelectField(
+        _l("Guardian's attitude"), choices=[option("", "—"), *Attitude.choices()], validators=[Optional()]
+    )
+    child_willingness = SelectField(
+        _l("Child's willingness"), choices=[option("", "—"), *Willingness.choices()], validators=[Optional()]
+    )
     outcome = SelectField(_l("Outcome"), choices=[option("", "—"), *VisitOutcome.choices()])
     agreed_return_date = DateField(_l("Agreed return date"), validators=[Optional()])
     next_step = TextAreaField(_l("Next step"), validators=[Optional(), Length(max=2000)])
     latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)])
-    photos = MultipleFileField(_l("Photos"), validators=[
-        FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Photos must be JPEG, PNG or WebP images.")),
-        FileSize(max_size=MAX_PHOTO_BYTES, message=_l("Each photo may be at most 5 MB.")),
-    ])
+    photos = MultipleFileField(
+        _l("Photos"),
+        validators=[
+            FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Photos must be JPEG, PNG or WebP images.")),
+            FileSize(max_size=MAX_PHOTO_BYTES, message=_l("Each photo may be at most 5 MB.")),
+        ],
+    )
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

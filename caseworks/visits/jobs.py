@@ -31,7 +31,7 @@ COUNTY_LOOK = VisitPurpose.COUNTY_LOOK.value
 def _chunks(items, size=BATCH):
     items = list(items)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _is_open():
@@ -51,13 +51,26 @@ class _Plan:
         self.counts = defaultdict(int)
 
     def add(self, case_id, due, purpose, assignee_id, counter):
-        self.inserts.append({"case_id": case_id, "due_date": due, "purpose": purpose, "assignee_id": assignee_id,
-                             "planned_dt": self.now, "is_overdue": due < self.today})
+        self.inserts.append(
+            {
+                "case_id": case_id,
+                "due_date": due,
+                "purpose": purpose,
+                "assignee_id": assignee_id,
+                "planned_dt": self.now,
+                "is_overdue": due < self.today,
+            }
+        )
         self.counts[counter] += 1
 
     def change(self, visit, counter, **values):
-        row = {"id": visit.id, "purpose": visit.purpose, "due_date": visit.due_date, "is_overdue": visit.is_overdue,
-               "assignee_id": visit.assignee_id}
+        row = {
+            "id": visit.id,
+            "purpose": visit.purpose,
+            "due_date": visit.due_date,
+            "is_overdue": visit.is_overdue,
+            "assignee_id": visit.assignee_id,
+        }
         row.update(values)
         self.updates.append(row)
         self.counts[counter] += 1
@@ -74,8 +87,9 @@ class _Plan:
         for chunk in _chunks(self.updates):
             db.session.execute(update(Visit), chunk)
         for chunk in _chunks(self.cancels):
-            db.session.execute(update(Visit).where(Visit.id.in_(chunk)).values(cancelled_dt=self.now),
-                               execution_options=NO_SYNC)
+            db.session.execute(
+                update(Visit).where(Visit.id.in_(chunk)).values(cancelled_dt=self.now), execution_options=NO_SYNC
+            )
 
 
 def _plan_regular(plan, case, profile, planned):
@@ -115,8 +129,7 @@ def _plan_county_look(plan, case, profile, planned, last_look):
         plan.change(keep, "looks_moved", due_date=due, is_overdue=due < plan.today)
 
 
-@scheduled_job("plan_visits", description="Keep one visit planned ahead for every open case", order=10,
-               minute=5)
+@scheduled_job("plan_visits", description="Keep one visit planned ahead for every open case", order=10, minute=5)
 def plan_visits(today):
     """Every open case gets exactly one regular planned visit ahead, due by the cadence, as
     :func:`ensure_planned` would leave it; cases no longer visited (pending review, closed) lose
@@ -125,23 +138,39 @@ def plan_visits(today):
     cases = {
         row.id: row
         for row in db.session.execute(
-            select(Case.id, Case.stage, Case.county_id, Case.last_contact_date, Case.stage_entered_date,
-                   Case.opened_date, Case.teacher_id, Case.cadre_id).where(Case.stage != Stage.CLOSED)
+            select(
+                Case.id,
+                Case.stage,
+                Case.county_id,
+                Case.last_contact_date,
+                Case.stage_entered_date,
+                Case.opened_date,
+                Case.teacher_id,
+                Case.cadre_id,
+            ).where(Case.stage != Stage.CLOSED)
         )
     }
     profiles = profiles_by_county({row.county_id for row in cases.values()})
-    look_cases = set(db.session.scalars(
-        select(Case.id).join(ChildGroup, ChildGroup.child_id == Case.child_id)
-        .where(Case.stage.in_(cadence.VISITED_STAGES), ChildGroup.group.in_(COUNTY_LOOK_GROUPS)).distinct()
-    ))
-    last_looks = dict(db.session.execute(
-        select(Visit.case_id, func.max(Visit.visit_date))
-        .where(Visit.purpose == VisitPurpose.COUNTY_LOOK, Visit.done_dt.is_not(None)).group_by(Visit.case_id)
-    ).all())
+    look_cases = set(
+        db.session.scalars(
+            select(Case.id)
+            .join(ChildGroup, ChildGroup.child_id == Case.child_id)
+            .where(Case.stage.in_(cadence.VISITED_STAGES), ChildGroup.group.in_(COUNTY_LOOK_GROUPS))
+            .distinct()
+        )
+    )
+    last_looks = dict(
+        db.session.execute(
+            select(Visit.case_id, func.max(Visit.visit_date))
+            .where(Visit.purpose == VisitPurpose.COUNTY_LOOK, Visit.done_dt.is_not(None))
+            .group_by(Visit.case_id)
+        ).all()
+    )
     regular, looks, by_hand = defaultdict(list), defaultdict(list), defaultdict(list)
     for visit in db.session.execute(
         select(Visit.id, Visit.case_id, Visit.due_date, Visit.purpose, Visit.assignee_id, Visit.is_overdue)
-        .where(_is_open(), Visit.due_date.is_not(None)).order_by(Visit.case_id, Visit.due_date, Visit.id)
+        .where(_is_open(), Visit.due_date.is_not(None))
+        .order_by(Visit.case_id, Visit.due_date, Visit.id)
     ):
         group = looks if visit.purpose == COUNTY_LOOK else by_hand if visit.purpose == VisitPurpose.MANUAL else regular
         group[visit.case_id].append(visit)
@@ -166,13 +195,17 @@ def plan_visits(today):
     for key in ("planned", "moved", "assigned", "cancelled", "looks_planned", "looks_moved", "looks_cancelled"):
         summary[key] = plan.counts[key]
     if plan.inserts or plan.updates or plan.cancels:
-        audit.record("job", "plan_visits: {planned} planned, {moved} moved, {cancelled} cancelled".format(**summary),
-                     module="visits", actor=None, data=summary)
+        audit.record(
+            "job",
+            "plan_visits: {planned} planned, {moved} moved, {cancelled} cancelled".format(**summary),
+            module="visits",
+            actor=None,
+            data=summary,
+        )
     return summary
 
 
-@scheduled_job("flag_overdue_visits", description="Flag planned visits whose due date has passed", order=20,
-               minute=10)
+@scheduled_job("flag_overdue_visits", description="Flag planned visits whose due date has passed", order=20, minute=10)
 def flag_overdue_visits(today):
     """Planned visits still open after their due date are overdue; the flag comes off a visit
     that was done, cancelled, or moved to a later date."""
@@ -181,15 +214,26 @@ def flag_overdue_visits(today):
         execution_options=NO_SYNC,
     ).rowcount
     cleared = db.session.execute(
-        update(Visit).where(
+        update(Visit)
+        .where(
             Visit.is_overdue.is_(True),
-            or_(Visit.done_dt.is_not(None), Visit.cancelled_dt.is_not(None), Visit.due_date.is_(None),
-                Visit.due_date >= today),
-        ).values(is_overdue=False),
+            or_(
+                Visit.done_dt.is_not(None),
+                Visit.cancelled_dt.is_not(None),
+                Visit.due_date.is_(None),
+                Visit.due_date >= today,
+            ),
+        )
+        .values(is_overdue=False),
         execution_options=NO_SYNC,
     ).rowcount
     summary = {"flagged": flagged, "cleared": cleared}
     if flagged or cleared:
-        audit.record("job", f"flag_overdue_visits: {flagged} flagged, {cleared} cleared", module="visits",
-                     actor=None, data=summary)
+        audit.record(
+            "job",
+            f"flag_overdue_visits: {flagged} flagged, {cleared} cleared",
+            module="visits",
+            actor=None,
+            data=summary,
+        )
     return summary

@@ -82,8 +82,12 @@ class Visitor(LabelledChoice):
 
     @classmethod
     def _labels(cls):
-        return {"teacher": _l("Teacher"), "cadre": _l("Village cadre"), "school_leader": _l("School leader"),
-                "township_staff": _l("Township staff")}
+        return {
+            "teacher": _l("Teacher"),
+            "cadre": _l("Village cadre"),
+            "school_leader": _l("School leader"),
+            "township_staff": _l("Township staff"),
+        }
 
 
 class SupportKind(LabelledChoice):

@@ -17,15 +17,30 @@ class VisitError(Refused):
 
 
 #: what a done visit records, as handed over by the form or the API
-VISIT_FIELDS = ("visit_date", "method", "visitors", "visitor_names", "met_with", "findings", "guardian_attitude",
-                "child_willingness", "outcome", "agreed_return_date", "next_step", "latitude", "longitude")
+VISIT_FIELDS = (
+    "visit_date",
+    "method",
+    "visitors",
+    "visitor_names",
+    "met_with",
+    "findings",
+    "guardian_attitude",
+    "child_willingness",
+    "outcome",
+    "agreed_return_date",
+    "next_step",
+    "latitude",
+    "longitude",
+)
 
 
 def open_planned_visits(case):
     """The case's planned visits not yet done or cancelled, earliest first."""
     return db.session.scalars(
-        select(Visit).where(Visit.case_id == case.id, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None),
-                            Visit.due_date.is_not(None))
+        select(Visit)
+        .where(
+            Visit.case_id == case.id, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date.is_not(None)
+        )
         .order_by(Visit.due_date, Visit.id)
     ).all()
 
@@ -54,8 +69,14 @@ def ensure_planned(case, profile=None):
     for visit in extra:
         visit.cancelled_dt = now
     if keep is None:
-        keep = Visit(case_id=case.id, due_date=due, purpose=purpose, assignee_id=_default_assignee(case),
-                     planned_dt=now, is_overdue=due < clock.today())
+        keep = Visit(
+            case_id=case.id,
+            due_date=due,
+            purpose=purpose,
+            assignee_id=_default_assignee(case),
+            planned_dt=now,
+            is_overdue=due < clock.today(),
+        )
         db.session.add(keep)
     elif (keep.purpose, keep.due_date) != (purpose, due):
         # a contact was logged, or the case moved to a stage with another cadence: the plan follows
@@ -72,12 +93,24 @@ def plan_visit(case, data, by):
     """Plan a visit by hand (who should go, by when)."""
     if data["due_date"] < clock.today():
         raise VisitError(_l("A planned visit cannot be due in the past."), "due_date")
-    visit = Visit(case_id=case.id, due_date=data["due_date"], assignee_id=data["assignee_id"],
-                  purpose=VisitPurpose.MANUAL, planned_dt=clock.now())
+    visit = Visit(
+        case_id=case.id,
+        due_date=data["due_date"],
+        assignee_id=data["assignee_id"],
+        purpose=VisitPurpose.MANUAL,
+        planned_dt=clock.now(),
+    )
     db.session.add(visit)
     db.session.flush()
-    audit.record("create", "visit planned", module="visits", actor=by, target=visit, case=case,
-                 data={"after": {"due_date": visit.due_date, "assignee_id": visit.assignee_id}})
+    audit.record(
+        "create",
+        "visit planned",
+        module="visits",
+        actor=by,
+        target=visit,
+        case=case,
+        data={"after": {"due_date": visit.due_date, "assignee_id": visit.assignee_id}},
+    )
     return visit
 
 
@@ -102,8 +135,13 @@ def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
     if visit_date > clock.today():
         raise VisitError(_l("A visit that has been done cannot be dated in the future."), "visit_date")
     if visit_date < case.opened_date:
-        raise VisitError(_l("The case was opened on %(date)s; a visit before that belongs to no case.",
-                            date=case.opened_date.isoformat()), "visit_date")
+        raise VisitError(
+            _l(
+                "The case was opened on %(date)s; a visit before that belongs to no case.",
+                date=case.opened_date.isoformat(),
+            ),
+            "visit_date",
+        )
     if not data.get("outcome"):
         raise VisitError(_l("Choose the outcome of the visit."), "outcome")
     if planned is not None and (planned.case_id != case.id or planned.done_dt or planned.cancelled_dt):
@@ -120,16 +158,33 @@ def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
         db.session.add(visit)
     db.session.flush()
     for photo in photos:
-        db.session.add(VisitPhoto(visit_id=visit.id, filename=photo["filename"][:200],
-                                  content_type=photo["content_type"], data=photo["data"], uploaded_dt=clock.now()))
+        db.session.add(
+            VisitPhoto(
+                visit_id=visit.id,
+                filename=photo["filename"][:200],
+                content_type=photo["content_type"],
+                data=photo["data"],
+                uploaded_dt=clock.now(),
+            )
+        )
     if case.last_contact_date is None or visit_date > case.last_contact_date:
         case.last_contact_date = visit_date
     case.is_stale = False
-    audit.record("create", f"visit logged: {visit.method} ({visit.outcome})", module="visits", actor=by,
-                 target=visit, case=case,
-                 data={"after": {name: getattr(visit, name) for name in ("visit_date", "method", "outcome",
-                                                                         "visitors", "agreed_return_date")},
-                       "planned_visit_id": planned.id if planned else None})
+    audit.record(
+        "create",
+        f"visit logged: {visit.method} ({visit.outcome})",
+        module="visits",
+        actor=by,
+        target=visit,
+        case=case,
+        data={
+            "after": {
+                name: getattr(visit, name)
+                for name in ("visit_date", "method", "outcome", "visitors", "agreed_return_date")
+            },
+            "planned_visit_id": planned.id if planned else None,
+        },
+    )
     ensure_planned(case)
     return visit
 
@@ -145,8 +200,9 @@ def cancel_visit(visit, case, by, reason):
     visit.cancelled_dt = clock.now()
     visit.extra = {**(visit.extra or {}), "cancel_reason": reason}
     db.session.flush()
-    audit.record("change", "planned visit cancelled", module="visits", actor=by, target=visit, case=case,
-                 data={"reason": reason})
+    audit.record(
+        "change", "planned visit cancelled", module="visits", actor=by, target=visit, case=case, data={"reason": reason}
+    )
     ensure_planned(case)
 
 
@@ -154,13 +210,33 @@ def add_support_measure(case, data, by):
     """Record a support measure on the case, with dates and who is responsible."""
     if data.get("end_date") and data["end_date"] < data["start_date"]:
         raise VisitError(_l("The end date lies before the start date."), "end_date")
-    measure = SupportMeasure(case_id=case.id, kind=data["kind"], detail=data.get("detail") or "",
-                             department=data.get("department") or "", responsible=data["responsible"].strip(),
-                             start_date=data["start_date"], end_date=data.get("end_date"),
-                             created_by_id=by.id, created_dt=clock.now())
+    measure = SupportMeasure(
+        case_id=case.id,
+        kind=data["kind"],
+        detail=data.get("detail") or "",
+        department=data.get("department") or "",
+        responsible=data["responsible"].strip(),
+        start_date=data["start_date"],
+        end_date=data.get("end_date"),
+        created_by_id=by.id,
+        created_dt=clock.now(),
+    )
     db.session.add(measure)
     db.session.flush()
-    audit.record("create", f"support measure added: {measure.kind}", module="visits", actor=by, target=measure,
-                 case=case, data={"after": {"kind": measure.kind, "responsible": measure.responsible,
-                                            "start_date": measure.start_date, "end_date": measure.end_date}})
+    audit.record(
+        "create",
+        f"support measure added: {measure.kind}",
+        module="visits",
+        actor=by,
+        target=measure,
+        case=case,
+        data={
+            "after": {
+                "kind": measure.kind,
+                "responsible": measure.responsible,
+                "start_date": measure.start_date,
+                "end_date": measure.end_date,
+            }
+        },
+    )
     return measure

@@ -25,8 +25,12 @@ def my_visits(user, horizon_days=30):
     rows = db.session.scalars(
         select(Visit)
         .join(Visit.case)
-        .where(*open_planned(), Visit.assignee_id == user.id, scope.case_filter(user),
-               Visit.due_date <= today + timedelta(days=horizon_days))
+        .where(
+            *open_planned(),
+            Visit.assignee_id == user.id,
+            scope.case_filter(user),
+            Visit.due_date <= today + timedelta(days=horizon_days),
+        )
         .options(contains_eager(Visit.case).joinedload(Case.child), contains_eager(Visit.case).joinedload(Case.village))
         .order_by(Visit.due_date, Visit.id)
         .limit(500)
@@ -46,9 +50,7 @@ def my_visits(user, horizon_days=30):
 
 def _overdue_base(user):
     return (
-        select(Visit)
-        .join(Visit.case)
-        .where(*open_planned(), Visit.due_date < clock.today(), scope.case_filter(user))
+        select(Visit).join(Visit.case).where(*open_planned(), Visit.due_date < clock.today(), scope.case_filter(user))
     )
 
 
@@ -58,8 +60,7 @@ def overdue_counts(user):
     case = aliased(Case)
 
     def counted(label_col, key_col, join):
-        stmt = (select(key_col, label_col, func.count())
-                .select_from(base).join(case, case.id == base.c.case_id))
+        stmt = select(key_col, label_col, func.count()).select_from(base).join(case, case.id == base.c.case_id)
         stmt = join(stmt)
         return db.session.execute(stmt.group_by(key_col, label_col).order_by(func.count().desc()).limit(50)).all()
 
@@ -79,15 +80,20 @@ def overdue_page(user, page, per_page, school=None, village=None, person=None):
         stmt = stmt.where(Case.village_id == village)
     if person:
         stmt = stmt.where(Visit.assignee_id == person)
-    stmt = stmt.options(contains_eager(Visit.case).joinedload(Case.child), contains_eager(Visit.case).joinedload(Case.school),
-                        contains_eager(Visit.case).joinedload(Case.village), joinedload(Visit.assignee))
+    stmt = stmt.options(
+        contains_eager(Visit.case).joinedload(Case.child),
+        contains_eager(Visit.case).joinedload(Case.school),
+        contains_eager(Visit.case).joinedload(Case.village),
+        joinedload(Visit.assignee),
+    )
     return db.paginate(stmt.order_by(Visit.due_date, Visit.id), page=page, per_page=per_page, error_out=False)
 
 
 def visits_of(case):
     """Planned (open) and done visits of one case, with who went and who logged them."""
     rows = db.session.scalars(
-        select(Visit).where(Visit.case_id == case.id, Visit.cancelled_dt.is_(None))
+        select(Visit)
+        .where(Visit.case_id == case.id, Visit.cancelled_dt.is_(None))
         .options(joinedload(Visit.assignee), joinedload(Visit.logged_by))
         .order_by(Visit.due_date.desc().nulls_last(), Visit.id.desc())
     ).all()
@@ -98,7 +104,8 @@ def photos_of(visit_ids):
     if not visit_ids:
         return {}
     rows = db.session.execute(
-        select(VisitPhoto.id, VisitPhoto.visit_id, VisitPhoto.filename).where(VisitPhoto.visit_id.in_(visit_ids))
+        select(VisitPhoto.id, VisitPhoto.visit_id, VisitPhoto.filename)
+        .where(VisitPhoto.visit_id.in_(visit_ids))
         .order_by(VisitPhoto.id)
     ).all()
     found = {}
@@ -108,11 +115,12 @@ def photos_of(visit_ids):
 
 
 def support_of(case):
-    return db.session.scalars(select(SupportMeasure).where(SupportMeasure.case_id == case.id)
-                              .order_by(SupportMeasure.start_date.desc(), SupportMeasure.id.desc())).all()
+    return db.session.scalars(
+        select(SupportMeasure)
+        .where(SupportMeasure.case_id == case.id)
+        .order_by(SupportMeasure.start_date.desc(), SupportMeasure.id.desc())
+    ).all()
 
 
 def scoped_visit_or_none(visit_id, user):
-    return db.session.scalar(
-        select(Visit).join(Visit.case).where(Visit.id == visit_id, scope.case_filter(user))
-    )
+    return db.session.scalar(select(Visit).join(Visit.case).where(Visit.id == visit_id, scope.case_filter(user)))

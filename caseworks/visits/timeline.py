@@ -12,25 +12,39 @@ from caseworks.visits.models import SupportKind, SupportMeasure, Visit, VisitMet
 
 @timeline_source
 def done_visits(case):
-    rows = db.session.scalars(select(Visit).where(Visit.case_id == case.id, Visit.done_dt.is_not(None))
-                              .options(joinedload(Visit.logged_by)))
+    rows = db.session.scalars(
+        select(Visit).where(Visit.case_id == case.id, Visit.done_dt.is_not(None)).options(joinedload(Visit.logged_by))
+    )
     for visit in rows:
-        title = _("%(method)s: %(outcome)s", method=VisitMethod.label_of(visit.method),
-                  outcome=VisitOutcome.label_of(visit.outcome))
+        title = _(
+            "%(method)s: %(outcome)s",
+            method=VisitMethod.label_of(visit.method),
+            outcome=VisitOutcome.label_of(visit.outcome),
+        )
         if visit.agreed_return_date:
             title += _(" (return agreed for %(date)s)", date=visit.agreed_return_date.isoformat())
-        detail = "\n".join(x for x in (visit.findings, visit.next_step and _("Next: %(step)s", step=visit.next_step))
-                           if x)
-        yield TimelineItem(clock.local_date_start(visit.visit_date), "visit", title, detail,
-                           visit.visitor_names or (visit.logged_by.full_name if visit.logged_by else ""))
+        detail = "\n".join(
+            x for x in (visit.findings, visit.next_step and _("Next: %(step)s", step=visit.next_step)) if x
+        )
+        yield TimelineItem(
+            clock.local_date_start(visit.visit_date),
+            "visit",
+            title,
+            detail,
+            visit.visitor_names or (visit.logged_by.full_name if visit.logged_by else ""),
+        )
 
 
 @timeline_source
 def support_measures(case):
-    rows = db.session.scalars(select(SupportMeasure).where(SupportMeasure.case_id == case.id)
-                              .options(joinedload(SupportMeasure.created_by)))
+    rows = db.session.scalars(
+        select(SupportMeasure).where(SupportMeasure.case_id == case.id).options(joinedload(SupportMeasure.created_by))
+    )
     for row in rows:
-        yield TimelineItem(clock.local_date_start(row.start_date), "support",
-                           _("Support: %(kind)s", kind=SupportKind.label_of(row.kind)),
-                           f"{row.detail}（{row.responsible}）",
-                           row.created_by.full_name if row.created_by else "")
+        yield TimelineItem(
+            clock.local_date_start(row.start_date),
+            "support",
+            _("Support: %(kind)s", kind=SupportKind.label_of(row.kind)),
+            f"{row.detail}（{row.responsible}）",
+            row.created_by.full_name if row.created_by else "",
+        )

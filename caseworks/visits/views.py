@@ -22,12 +22,17 @@ from caseworks.visits.forms import CancelVisitForm, LogVisitForm, PlanVisitForm,
 from caseworks.visits.models import Visit, VisitPhoto
 
 nav_item("visits.my_visits", _l("My visits"), (Role.TEACHER, Role.VILLAGE_CADRE), order=5)
-nav_item("visits.overdue", _l("Overdue visits"),
-         (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER), order=30)
+nav_item(
+    "visits.overdue", _l("Overdue visits"), (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER), order=30
+)
 
 #: who went, ticked in advance from the role of the person logging
-VISITOR_OF_ROLE = {Role.TEACHER: "teacher", Role.VILLAGE_CADRE: "cadre", Role.SCHOOL_ADMIN: "school_leader",
-                   Role.TOWNSHIP_OFFICIAL: "township_staff"}
+VISITOR_OF_ROLE = {
+    Role.TEACHER: "teacher",
+    Role.VILLAGE_CADRE: "cadre",
+    Role.SCHOOL_ADMIN: "school_leader",
+    Role.TOWNSHIP_OFFICIAL: "township_staff",
+}
 
 
 def _people_for(case):
@@ -46,11 +51,16 @@ def visits_panel(case, user):
     if may_log:
         plan_form = posted_form("visit_plan_form", PlanVisitForm)
         plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in _people_for(case)]
-    return {"planned": planned, "done": done, "photos": queries.photos_of([v.id for v in done]),
-            "may_log": may_log, "plan_form": plan_form, "cancel_form": CancelVisitForm() if may_log else None,
-            "support": queries.support_of(case),
-            "support_form": posted_form("support_form", SupportForm) if permissions.may_edit_case(user, case)
-            else None}
+    return {
+        "planned": planned,
+        "done": done,
+        "photos": queries.photos_of([v.id for v in done]),
+        "may_log": may_log,
+        "plan_form": plan_form,
+        "cancel_form": CancelVisitForm() if may_log else None,
+        "support": queries.support_of(case),
+        "support_form": posted_form("support_form", SupportForm) if permissions.may_edit_case(user, case) else None,
+    }
 
 
 def _read_photos(files):
@@ -87,8 +97,14 @@ def log_visit(case_id):
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
         try:
             with db.session.begin_nested():
-                operations.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid,
-                                     photos=_read_photos(form.photos.data))
+                operations.log_visit(
+                    case,
+                    form.data,
+                    current_user,
+                    planned=planned,
+                    client_uuid=client_uuid,
+                    photos=_read_photos(form.photos.data),
+                )
         except operations.VisitError as error:
             show_error(form, error)
             status = 422
@@ -188,5 +204,9 @@ def overdue():
         abort(403)
     args = {k: positive_int(request.args.get(k)) for k in ("school", "village", "person")}
     page = queries.overdue_page(current_user, positive_int(request.args.get("page"), 1), 25, **args)
-    return render_template("visits/overdue.html", counts=queries.overdue_counts(current_user), pagination=page,
-                           args={k: v for k, v in args.items() if v})
+    return render_template(
+        "visits/overdue.html",
+        counts=queries.overdue_counts(current_user),
+        pagination=page,
+        args={k: v for k, v in args.items() if v},
+    )

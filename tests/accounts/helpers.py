@@ -28,5 +28,4 @@ def fast_password_hashing(monkeypatch):
     PBKDF2 round checks the same code paths."""
     from caseworks.accounts import models
 
-    monkeypatch.setattr(models, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1"))
+    monkeypatch.setattr(models, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1"))

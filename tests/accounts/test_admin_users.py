@@ -92,6 +92,7 @@ def test_admin_lands_on_the_user_list(client, users):
 
 # --- list ----------------------------------------------------------------------------------
 
+
 def test_list_shows_users_in_the_area_only(client, users, places, make_user, login):
     make_user(Role.TEACHER, places.school_b1, "teacher_in_b")
     county_a_admin = make_user(Role.ADMIN, places.county_a, "admin_a")
@@ -138,6 +139,7 @@ def test_list_paginates(client, users, places, make_user, login):
 
 # --- create --------------------------------------------------------------------------------
 
+
 def _new_user(**overrides):
     data = {
         "username": "li.hua-2",
@@ -173,14 +175,17 @@ def test_create_user(client, users, places, login):
     assert user.password_hash not in str(entry.data)
 
 
-@pytest.mark.parametrize("role, code", [
-    ("village_cadre", "522727100201"),
-    ("township_official", "522727100000"),
-    ("county_reviewer", "522727000000"),
-    ("county_reviewer", "522700000000"),
-    ("admin", "522727100201"),
-    ("school_admin", "2152000102"),
-])
+@pytest.mark.parametrize(
+    "role, code",
+    [
+        ("village_cadre", "522727100201"),
+        ("township_official", "522727100000"),
+        ("county_reviewer", "522727000000"),
+        ("county_reviewer", "522700000000"),
+        ("admin", "522727100201"),
+        ("school_admin", "2152000102"),
+    ],
+)
 def test_create_user_at_each_level(client, users, login, role, code):
     login(users.admin)
     response = client.post("/admin/users/new", data=_new_user(role=role, place=code))
@@ -196,26 +201,35 @@ def test_create_form_prefills_the_place(client, users, login):
     assert 'value="2152000101"' in page
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"username": "teacher_a"}, "The username teacher_a is already taken."),
-    ({"username": "Li Hua"}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
-    ({"username": "李华"}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
-    ({"username": "ab"}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
-    ({"username": "a" * 65}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
-    ({"role": "village_cadre", "place": "522727100000"}, "Village cadre works at the level of: Village."),
-    ({"role": "township_official", "place": "522727100201"}, "Township official works at the level of: Township."),
-    ({"role": "county_reviewer", "place": "522727100000"}, "County reviewer works at the level of: County / City / Province."),
-    ({"role": "teacher", "place": "522727100201"}, "Assigned teacher works at a school: enter the 10-digit school identification code."),
-    ({"role": "township_official", "place": "2152000101"}, "Township official works in an area, not at a school"),
-    ({"place": "2152009999"}, "No area or school has this code."),
-    ({"place": "12345"}, "Enter a 12-digit division code or a 10-digit school identification code."),
-    ({"password": "short-pw", "confirm": "short-pw"}, "The password needs at least 10 characters."),
-    ({"confirm": "another-long-password"}, "The two passwords differ."),
-    ({"phone": "1381234567"}, "Enter an 11-digit mobile number"),
-    ({"phone": "23812345678"}, "Enter an 11-digit mobile number"),
-    ({"email": "not-an-address"}, "Enter an e-mail address like name@example.cn."),
-    ({"full_name": ""}, "This field is required."),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"username": "teacher_a"}, "The username teacher_a is already taken."),
+        ({"username": "Li Hua"}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
+        ({"username": "李华"}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
+        ({"username": "ab"}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
+        ({"username": "a" * 65}, "Use 3 to 64 characters: lower-case letters, digits, _ . -"),
+        ({"role": "village_cadre", "place": "522727100000"}, "Village cadre works at the level of: Village."),
+        ({"role": "township_official", "place": "522727100201"}, "Township official works at the level of: Township."),
+        (
+            {"role": "county_reviewer", "place": "522727100000"},
+            "County reviewer works at the level of: County / City / Province.",
+        ),
+        (
+            {"role": "teacher", "place": "522727100201"},
+            "Assigned teacher works at a school: enter the 10-digit school identification code.",
+        ),
+        ({"role": "township_official", "place": "2152000101"}, "Township official works in an area, not at a school"),
+        ({"place": "2152009999"}, "No area or school has this code."),
+        ({"place": "12345"}, "Enter a 12-digit division code or a 10-digit school identification code."),
+        ({"password": "short-pw", "confirm": "short-pw"}, "The password needs at least 10 characters."),
+        ({"confirm": "another-long-password"}, "The two passwords differ."),
+        ({"phone": "1381234567"}, "Enter an 11-digit mobile number"),
+        ({"phone": "23812345678"}, "Enter an 11-digit mobile number"),
+        ({"email": "not-an-address"}, "Enter an e-mail address like name@example.cn."),
+        ({"full_name": ""}, "This field is required."),
+    ],
+)
 def test_create_user_rules(client, users, login, overrides, message):
     login(users.admin)
     before = last_audit_id()
@@ -274,12 +288,20 @@ def test_create_form_needs_a_csrf_token(csrf_app, users):
 
 # --- edit ----------------------------------------------------------------------------------
 
+
 def test_edit_user(client, users, places, login):
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/users/{users.teacher.id}/edit", data={
-        "full_name": "王老师", "phone": "", "email": "", "role": "school_admin", "place": places.school_a2.code,
-    })
+    response = client.post(
+        f"/admin/users/{users.teacher.id}/edit",
+        data={
+            "full_name": "王老师",
+            "phone": "",
+            "email": "",
+            "role": "school_admin",
+            "place": places.school_a2.code,
+        },
+    )
     assert response.status_code == 302
     user = _user("teacher_a")
     assert (user.full_name, user.role, user.school_id) == ("王老师", "school_admin", places.school_a2.id)
@@ -292,9 +314,14 @@ def test_edit_user(client, users, places, login):
 
 def test_edit_user_to_an_area_role(client, users, places, login):
     login(users.admin)
-    response = client.post(f"/admin/users/{users.teacher.id}/edit", data={
-        "full_name": "王老师", "role": "village_cadre", "place": places.vil_a1b.code,
-    })
+    response = client.post(
+        f"/admin/users/{users.teacher.id}/edit",
+        data={
+            "full_name": "王老师",
+            "role": "village_cadre",
+            "place": places.vil_a1b.code,
+        },
+    )
     assert response.status_code == 302
     user = _user("teacher_a")
     assert (user.role, user.area_id, user.school_id) == ("village_cadre", places.vil_a1b.id, None)
@@ -309,9 +336,14 @@ def test_edit_user_prefills_the_form(client, users, login):
 def test_edit_user_refuses_a_wrong_place(client, users, places, login):
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/users/{users.teacher.id}/edit", data={
-        "full_name": "王老师", "role": "teacher", "place": places.vil_a1a.code,
-    })
+    response = client.post(
+        f"/admin/users/{users.teacher.id}/edit",
+        data={
+            "full_name": "王老师",
+            "role": "teacher",
+            "place": places.vil_a1a.code,
+        },
+    )
     assert response.status_code == 422
     assert "works at a school" in response.get_data(as_text=True)
     user = _user("teacher_a")
@@ -322,24 +354,35 @@ def test_edit_user_refuses_a_wrong_place(client, users, places, login):
 def test_edit_without_changes_writes_no_audit(client, users, login):
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/users/{users.teacher.id}/edit", data={
-        "full_name": users.teacher.full_name, "role": "teacher", "place": users.teacher.school.code,
-    })
+    response = client.post(
+        f"/admin/users/{users.teacher.id}/edit",
+        data={
+            "full_name": users.teacher.full_name,
+            "role": "teacher",
+            "place": users.teacher.school.code,
+        },
+    )
     assert response.status_code == 302
     assert audit_since(before) == []
 
 
 def test_admin_cannot_change_own_role(client, users, login):
     login(users.admin)
-    response = client.post(f"/admin/users/{users.admin.id}/edit", data={
-        "full_name": "管理员", "role": "county_reviewer", "place": "522727000000",
-    })
+    response = client.post(
+        f"/admin/users/{users.admin.id}/edit",
+        data={
+            "full_name": "管理员",
+            "role": "county_reviewer",
+            "place": "522727000000",
+        },
+    )
     assert response.status_code == 422
     assert "You cannot change your own role." in response.get_data(as_text=True)
     assert _user("admin_p").role == "admin"
 
 
 # --- deactivate, reactivate, password ------------------------------------------------------
+
 
 def test_deactivation_ends_the_session_and_blocks_login(app, client, users, login):
     teacher_client = app.test_client()
@@ -418,8 +461,10 @@ def test_reset_password(app, client, users, login):
     teacher_client.post("/login", data={"username": "teacher_a", "password": PASSWORD})
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/users/{users.teacher.id}/password",
-                           data={"password": "new-password-2026", "confirm": "new-password-2026"})
+    response = client.post(
+        f"/admin/users/{users.teacher.id}/password",
+        data={"password": "new-password-2026", "confirm": "new-password-2026"},
+    )
     assert response.status_code == 302
     user = _user("teacher_a")
     assert user.check_password("new-password-2026") and user.session_version == 2
@@ -429,10 +474,13 @@ def test_reset_password(app, client, users, login):
     assert teacher_client.get("/admin/users").status_code == 302
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"password": "short", "confirm": "short"}, "The password needs at least 10 characters."),
-    ({"password": "new-password-2026", "confirm": "new-password-2027"}, "The two passwords differ."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"password": "short", "confirm": "short"}, "The password needs at least 10 characters."),
+        ({"password": "new-password-2026", "confirm": "new-password-2027"}, "The two passwords differ."),
+    ],
+)
 def test_reset_password_rules(client, users, login, data, message):
     login(users.admin)
     before = last_audit_id()
@@ -445,8 +493,10 @@ def test_reset_password_rules(client, users, login, data, message):
 
 def test_admin_resetting_own_password_stays_logged_in(client, users, login):
     login(users.admin)
-    response = client.post(f"/admin/users/{users.admin.id}/password",
-                           data={"password": "new-password-2026", "confirm": "new-password-2026"})
+    response = client.post(
+        f"/admin/users/{users.admin.id}/password",
+        data={"password": "new-password-2026", "confirm": "new-password-2026"},
+    )
     assert response.status_code == 302
     assert client.get("/admin/users").status_code == 200
 

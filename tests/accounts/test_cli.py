@@ -68,18 +68,26 @@ def test_create_admin(app, places):
     assert "created administrator root" in result.stdout
     assert "first-admin-pass" not in result.output
     user = _user("root")
-    assert (user.role, user.area_id, user.full_name, user.is_active) == ("admin", places.province.id, "系统管理员", True)
+    assert (user.role, user.area_id, user.full_name, user.is_active) == (
+        "admin",
+        places.province.id,
+        "系统管理员",
+        True,
+    )
     assert user.check_password("first-admin-pass")
     entries = audit_since(before)
     assert [(e.kind, e.target_id) for e in entries] == [("create", user.id)]
     assert "first-admin-pass" not in str(entries[0].data)
 
 
-@pytest.mark.parametrize("args, typed, message", [
-    (["root", "--area-code", "999999999999"], "", "no area with the code '999999999999'"),
-    (["root", "--area-code", "520000000000"], "short\nshort\n", "at least 10 characters"),
-    (["Bad Name", "--area-code", "520000000000"], "first-admin-pass\nfirst-admin-pass\n", "lower-case letters"),
-])
+@pytest.mark.parametrize(
+    "args, typed, message",
+    [
+        (["root", "--area-code", "999999999999"], "", "no area with the code '999999999999'"),
+        (["root", "--area-code", "520000000000"], "short\nshort\n", "at least 10 characters"),
+        (["Bad Name", "--area-code", "520000000000"], "first-admin-pass\nfirst-admin-pass\n", "lower-case letters"),
+    ],
+)
 def test_create_admin_refusals(app, places, args, typed, message):
     before = last_audit_id()
     result = app.test_cli_runner().invoke(args=["users", "create-admin", *args], input=typed)

@@ -91,6 +91,7 @@ def test_unknown_user_gets_the_same_answer(client, users):
     unknown = post_login(client, "nobody_here", "not-the-password")
     assert unknown.status_code == known.status_code == 200
     assert WRONG in unknown.get_data(as_text=True)
+
     def page(response):  # the CSRF token carries a timestamp: it may differ by a second
         return re.sub(r"<input[^>]*csrf_token[^>]*>", "", response.get_data(as_text=True))
 

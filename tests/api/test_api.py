@@ -31,9 +31,15 @@ def case(make_case, users):
 
 
 def _visit(**overrides):
-    data = {"client_uuid": str(uuid.uuid4()), "visit_date": clock.today().isoformat(), "method": "phone",
-            "visitors": ["teacher"], "findings": "电话联系，母亲说下周回来。", "outcome": "agreed_to_return",
-            "agreed_return_date": (clock.today() + timedelta(days=5)).isoformat()}
+    data = {
+        "client_uuid": str(uuid.uuid4()),
+        "visit_date": clock.today().isoformat(),
+        "method": "phone",
+        "visitors": ["teacher"],
+        "findings": "电话联系，母亲说下周回来。",
+        "outcome": "agreed_to_return",
+        "agreed_return_date": (clock.today() + timedelta(days=5)).isoformat(),
+    }
     data.update(overrides)
     return data
 
@@ -80,26 +86,38 @@ def test_logging_a_visit_is_idempotent_on_the_client_uuid(client, users, token_f
     assert timeline[0]["kind"] == "visit" and "电话联系" in timeline[0]["detail"]
 
 
-@pytest.mark.parametrize("overrides,field", [
-    ({"visit_date": (clock.today() + timedelta(days=2)).isoformat()}, "visit_date"),
-    ({"outcome": ""}, "outcome"),
-    ({"method": "carrier pigeon"}, "method"),
-    ({"client_uuid": "not-a-uuid"}, "client_uuid"),
-])
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"visit_date": (clock.today() + timedelta(days=2)).isoformat()}, "visit_date"),
+        ({"outcome": ""}, "outcome"),
+        ({"method": "carrier pigeon"}, "method"),
+        ({"client_uuid": "not-a-uuid"}, "client_uuid"),
+    ],
+)
 def test_bad_visits_are_refused_by_field(client, users, token_for, case, overrides, field):
-    response = client.post(f"/api/v1/cases/{case.id}/visits", json=_visit(**overrides), headers=token_for(users.teacher))
+    response = client.post(
+        f"/api/v1/cases/{case.id}/visits", json=_visit(**overrides), headers=token_for(users.teacher)
+    )
     assert response.status_code == 422
     assert field in response.get_json()["fields"]
     assert db.session.scalar(select(func.count()).select_from(Visit).where(Visit.done_dt.is_not(None))) == 0
 
 
 def test_visits_only_where_the_caller_may_log_them(client, users, token_for, case):
-    assert client.post(f"/api/v1/cases/{case.id}/visits", json=_visit(),
-                       headers=token_for(users.county_reviewer)).status_code == 403
-    assert client.post(f"/api/v1/cases/{case.id}/visits", json=_visit(),
-                       headers=token_for(users.other_teacher)).status_code == 404
-    assert client.post(f"/api/v1/cases/{case.id}/visits", data="x",
-                       headers=token_for(users.teacher)).status_code == 400
+    assert (
+        client.post(
+            f"/api/v1/cases/{case.id}/visits", json=_visit(), headers=token_for(users.county_reviewer)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/api/v1/cases/{case.id}/visits", json=_visit(), headers=token_for(users.other_teacher)
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/api/v1/cases/{case.id}/visits", data="x", headers=token_for(users.teacher)).status_code == 400
 
 
 def test_the_callers_due_visits(client, users, token_for, case):
@@ -107,8 +125,9 @@ def test_the_callers_due_visits(client, users, token_for, case):
     due = client.get("/api/v1/visits/due", headers=token_for(users.teacher)).get_json()
     assert [v["id"] for v in due["overdue"] + due["today"] + due["week"] + due["later"]] == [planned.id]
     body = _visit(planned_visit_id=planned.id)
-    assert client.post(f"/api/v1/cases/{case.id}/visits", json=body,
-                       headers=token_for(users.teacher)).status_code == 201
+    assert (
+        client.post(f"/api/v1/cases/{case.id}/visits", json=body, headers=token_for(users.teacher)).status_code == 201
+    )
     db.session.expire_all()
     assert planned.done_dt is not None
 
@@ -116,5 +135,10 @@ def test_the_callers_due_visits(client, users, token_for, case):
 def test_the_openapi_document(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/cases", "/cases/{case_id}", "/cases/{case_id}/timeline",
-                                      "/cases/{case_id}/visits", "/visits/due"}
+    assert set(document["paths"]) == {
+        "/cases",
+        "/cases/{case_id}",
+        "/cases/{case_id}/timeline",
+        "/cases/{case_id}/visits",
+        "/visits/due",
+    }

@@ -190,8 +190,10 @@ def _live(_browser_database):
     @app.before_request
     def _not_inside_a_test_transaction():
         if db.session is not scoped_session:
-            raise RuntimeError("db.session was swapped (tests/conftest.py _test_transaction): a browser test "
-                               "must not run inside the per-test transaction")
+            raise RuntimeError(
+                "db.session was swapped (tests/conftest.py _test_transaction): a browser test "
+                "must not run inside the per-test transaction"
+            )
 
     with app.app_context():
         db.create_all()

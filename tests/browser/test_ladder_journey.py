@@ -25,14 +25,24 @@ def _prepare_case(live_app):
         principal = db.session.scalar(select(User).where(User.username == "principal1"))
         township = db.session.scalar(select(User).where(User.username == "township1"))
         case = db.session.scalar(
-            select(Case).where(Case.school_id == principal.school_id, Case.township_id == township.township_id,
-                               Case.stage == "school_persuasion", Case.teacher_id.is_not(None),
-                               Case.cadre_id.is_not(None)).order_by(Case.id).limit(1)
+            select(Case)
+            .where(
+                Case.school_id == principal.school_id,
+                Case.township_id == township.township_id,
+                Case.stage == "school_persuasion",
+                Case.teacher_id.is_not(None),
+                Case.cadre_id.is_not(None),
+            )
+            .order_by(Case.id)
+            .limit(1)
         )
         teacher = db.session.get(User, case.teacher_id)
         for method in ("home_visit", "phone"):
-            visit_ops.log_visit(case, {"visit_date": clock.today(), "method": method, "outcome": "refused",
-                                       "visitors": ["teacher"]}, teacher)
+            visit_ops.log_visit(
+                case,
+                {"visit_date": clock.today(), "method": method, "outcome": "refused", "visitors": ["teacher"]},
+                teacher,
+            )
         db.session.commit()
         case_id, name = case.id, case.child.name
         db.session.remove()
@@ -89,16 +99,28 @@ def test_a_case_goes_up_the_ladder_and_back_to_school(page, shot, login_as, live
     page.goto("/inbox")
     expect(page.locator(".case-list")).to_contain_text(name)
     shot("inbox_deadline_lapsed")
-    _take_step(page, case_id, "escalate_judicial", [
-        ("#reason", "通知书期限届满仍未送学"), ("#step_date", clock.today().isoformat()),
-        ("#authority", "县人民检察院"), ("#document_no", "检民支〔2026〕8号")])
+    _take_step(
+        page,
+        case_id,
+        "escalate_judicial",
+        [
+            ("#reason", "通知书期限届满仍未送学"),
+            ("#step_date", clock.today().isoformat()),
+            ("#authority", "县人民检察院"),
+            ("#document_no", "检民支〔2026〕8号"),
+        ],
+    )
     expect(page.locator("main h1 .tag")).to_have_text("司法督促复学")
     expect(page.locator("#ladder")).to_contain_text("县人民检察院")
     logout(page)
 
     login_as(page, "principal1")
-    _take_step(page, case_id, "record_return", [("#return_date", clock.today().isoformat()),
-                                                ("#class_name", "七年级2班"), ("#confirmed_by", "校长")])
+    _take_step(
+        page,
+        case_id,
+        "record_return",
+        [("#return_date", clock.today().isoformat()), ("#class_name", "七年级2班"), ("#confirmed_by", "校长")],
+    )
     expect(page.locator("main h1 .tag")).to_have_text("已复学（巩固观察）")
     expect(page.locator("#ladder")).to_contain_text("七年级2班")
     assert_fits_width(page)

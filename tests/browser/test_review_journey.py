@@ -22,19 +22,26 @@ def _two_requests_by_principal(live_app):
     with live_app.app_context():
         principal = db.session.scalar(select(User).where(User.username == "principal1"))
         pending = db.session.scalars(
-            select(Case).where(Case.stage == Stage.PENDING_REVIEW, Case.school_id == principal.school_id)
-            .order_by(Case.id).limit(2)
+            select(Case)
+            .where(Case.stage == Stage.PENDING_REVIEW, Case.school_id == principal.school_id)
+            .order_by(Case.id)
+            .limit(2)
         ).all()
         assert len(pending) == 2, "the demo data should give principal1's school two cases waiting for review"
         ids = []
         for case in pending:
-            request = db.session.scalar(select(ClosureRequest).where(ClosureRequest.case_id == case.id,
-                                                                     ClosureRequest.decided_dt.is_(None)))
+            request = db.session.scalar(
+                select(ClosureRequest).where(ClosureRequest.case_id == case.id, ClosureRequest.decided_dt.is_(None))
+            )
             if request is None:
-                request = ClosureRequest(case_id=case.id, outcome=ClosedOutcome.RETURNED_TO_SCHOOL,
-                                         details={"return_date": case.return_date.isoformat() if case.return_date else None},
-                                         from_stage=case.resume_stage or Stage.SCHOOL_PERSUASION,
-                                         requested_by_id=principal.id, requested_dt=clock.now())
+                request = ClosureRequest(
+                    case_id=case.id,
+                    outcome=ClosedOutcome.RETURNED_TO_SCHOOL,
+                    details={"return_date": case.return_date.isoformat() if case.return_date else None},
+                    from_stage=case.resume_stage or Stage.SCHOOL_PERSUASION,
+                    requested_by_id=principal.id,
+                    requested_dt=clock.now(),
+                )
                 db.session.add(request)
             else:
                 request.requested_by_id = principal.id

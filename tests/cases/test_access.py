@@ -9,61 +9,141 @@ import pytest
 from caseworks.core.choices import CaseKind
 
 ROLES = ("teacher", "village_cadre", "school_admin", "township_official", "county_reviewer", "admin")
-OTHERS = ("other_teacher", "other_village_cadre", "other_school_admin", "other_township_official",
-          "other_county_reviewer")
+OTHERS = (
+    "other_teacher",
+    "other_village_cadre",
+    "other_school_admin",
+    "other_township_official",
+    "other_county_reviewer",
+)
 
 #: (method, url template, {role: status inside the scope})
 ROUTES = [
-    ("GET", "/cases", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                           county_reviewer=200, admin=403)),
-    ("GET", "/cases/new", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                               county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                                county_reviewer=200, admin=403)),
-    ("GET", "/cases/{id}/edit", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                                     county_reviewer=403, admin=403)),
-    ("POST", "/cases/{id}/reveal", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                                        county_reviewer=200, admin=403)),
-    ("POST", "/cases/{id}/plan", dict(teacher=422, village_cadre=422, school_admin=422, township_official=422,
-                                      county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}/assign/teacher", dict(teacher=403, village_cadre=403, school_admin=200,
-                                               township_official=403, county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}/assign/cadre", dict(teacher=403, village_cadre=403, school_admin=403,
-                                             township_official=200, county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}/step/confirm_dropout", dict(teacher=200, village_cadre=200, school_admin=200,
-                                                     township_official=200, county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}/step/dismiss_suspicion", dict(teacher=403, village_cadre=403, school_admin=200,
-                                                       township_official=200, county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}/step/escalate_judicial", dict(teacher=403, village_cadre=403, school_admin=403,
-                                                       township_official=200, county_reviewer=200, admin=403)),
-    ("GET", "/cases/{id}/history", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                                        county_reviewer=200, admin=403)),
-    ("GET", "/cases/{id}/visits/new", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                                           county_reviewer=403, admin=403)),
-    ("POST", "/cases/{id}/visits/plan", dict(teacher=422, village_cadre=422, school_admin=422,
-                                             township_official=422, county_reviewer=403, admin=403)),
-    ("POST", "/cases/{id}/support", dict(teacher=422, village_cadre=422, school_admin=422, township_official=422,
-                                         county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}/notices/new", dict(teacher=403, village_cadre=403, school_admin=403,
-                                            township_official=200, county_reviewer=403, admin=403)),
-    ("POST", "/cases/{id}/legal-steps", dict(teacher=403, village_cadre=403, school_admin=403,
-                                             township_official=403, county_reviewer=403, admin=403)),
-    ("GET", "/cases/{id}/transfer", dict(teacher=403, village_cadre=403, school_admin=200, township_official=200,
-                                         county_reviewer=403, admin=403)),
-    ("GET", "/visits/mine", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                                 county_reviewer=200, admin=403)),
-    ("GET", "/visits/overdue", dict(teacher=403, village_cadre=403, school_admin=200, township_official=200,
-                                    county_reviewer=200, admin=403)),
-    ("GET", "/inbox", dict(teacher=200, village_cadre=200, school_admin=200, township_official=200,
-                           county_reviewer=200, admin=200)),
-    ("GET", "/review", dict(teacher=403, village_cadre=403, school_admin=403, township_official=403,
-                            county_reviewer=200, admin=403)),
-    ("GET", "/review/spot-checks", dict(teacher=403, village_cadre=403, school_admin=403, township_official=403,
-                                        county_reviewer=200, admin=403)),
-    ("GET", "/audit", dict(teacher=403, village_cadre=403, school_admin=403, township_official=403,
-                           county_reviewer=200, admin=403)),
-    ("GET", "/audit/export", dict(teacher=403, village_cadre=403, school_admin=403, township_official=403,
-                                  county_reviewer=200, admin=403)),
+    (
+        "GET",
+        "/cases",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/new",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/edit",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "POST",
+        "/cases/{id}/reveal",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=200, admin=403),
+    ),
+    (
+        "POST",
+        "/cases/{id}/plan",
+        dict(teacher=422, village_cadre=422, school_admin=422, township_official=422, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/assign/teacher",
+        dict(teacher=403, village_cadre=403, school_admin=200, township_official=403, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/assign/cadre",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/step/confirm_dropout",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/step/dismiss_suspicion",
+        dict(teacher=403, village_cadre=403, school_admin=200, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/step/escalate_judicial",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=200, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/history",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/visits/new",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "POST",
+        "/cases/{id}/visits/plan",
+        dict(teacher=422, village_cadre=422, school_admin=422, township_official=422, county_reviewer=403, admin=403),
+    ),
+    (
+        "POST",
+        "/cases/{id}/support",
+        dict(teacher=422, village_cadre=422, school_admin=422, township_official=422, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/notices/new",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "POST",
+        "/cases/{id}/legal-steps",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=403, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/cases/{id}/transfer",
+        dict(teacher=403, village_cadre=403, school_admin=200, township_official=200, county_reviewer=403, admin=403),
+    ),
+    (
+        "GET",
+        "/visits/mine",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/visits/overdue",
+        dict(teacher=403, village_cadre=403, school_admin=200, township_official=200, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/inbox",
+        dict(teacher=200, village_cadre=200, school_admin=200, township_official=200, county_reviewer=200, admin=200),
+    ),
+    (
+        "GET",
+        "/review",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=403, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/review/spot-checks",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=403, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/audit",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=403, county_reviewer=200, admin=403),
+    ),
+    (
+        "GET",
+        "/audit/export",
+        dict(teacher=403, village_cadre=403, school_admin=403, township_official=403, county_reviewer=200, admin=403),
+    ),
 ]
 
 #: routes whose access is walked in the tests of their own feature (with the objects they need)
@@ -144,7 +224,11 @@ def test_the_list_shows_only_cases_in_scope(client, login, users, own_case, fore
 
 def test_every_route_is_in_the_matrix_or_checked_elsewhere(app):
     covered = {url.replace("{id}", "<int:case_id>") for _m, url, _e in ROUTES}
-    missing = [rule.rule for rule in app.url_map.iter_rules()
-               if rule.rule not in covered and rule.rule not in PUBLIC
-               and not any(rule.rule.startswith(prefix) for prefix in CHECKED_ELSEWHERE)]
+    missing = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule not in covered
+        and rule.rule not in PUBLIC
+        and not any(rule.rule.startswith(prefix) for prefix in CHECKED_ELSEWHERE)
+    ]
     assert not missing, f"routes nobody checks access to: {missing}"

@@ -17,9 +17,10 @@ def _listed(client, query=""):
 
 def test_filters_and_search(client, login, users, make_case, make_child, places):
     a = make_case(child=make_child(name="张晓燕", groups=["orphan"]), teacher=users.teacher, cadre=users.village_cadre)
-    b = make_case(kind=CaseKind.SUSPECTED, village=places.vil_a1b, child=make_child(name="王二虎", village=places.vil_a1b))
-    c = make_case(kind=CaseKind.AT_RISK, school=places.school_a1j, child=make_child(name="刘小明"),
-                  teacher=None)
+    b = make_case(
+        kind=CaseKind.SUSPECTED, village=places.vil_a1b, child=make_child(name="王二虎", village=places.vil_a1b)
+    )
+    c = make_case(kind=CaseKind.AT_RISK, school=places.school_a1j, child=make_child(name="刘小明"), teacher=None)
     login(users.township_official)
 
     def ids(query):
@@ -95,8 +96,9 @@ def test_page_query_counts_do_not_grow_with_the_data(client, login, users, make_
     first = db.session.scalar(select(Case))
     small_detail = _count_queries(app, lambda: client.get(f"/cases/{first.id}"))
     for n in range(20):
-        case = make_case(teacher=users.teacher, cadre=users.village_cadre,
-                         child=make_child(groups=["orphan", "poverty"]))
+        case = make_case(
+            teacher=users.teacher, cadre=users.village_cadre, child=make_child(groups=["orphan", "poverty"])
+        )
         db.session.add(PlanItem(case_id=case.id, measure="资助", responsible="王老师"))
         db.session.add(PlanItem(case_id=first.id, measure=f"措施{n}", responsible="王老师"))
     db.session.flush()
@@ -112,12 +114,24 @@ def case(make_case, users):
 def _edit_data(case, **overrides):
     child = case.child
     data = {
-        "name": child.name, "id_number": child.id_number, "gender": child.gender,
-        "birth_date": child.birth_date.isoformat(), "village_id": str(case.village_id), "address": child.address,
-        "school_id": str(case.school_id), "grade": case.grade, "class_name": "", "dropout_date": "",
-        "reasons": case.reasons, "groups": [], "guardians-0-name": child.guardians[0].name,
-        "guardians-0-relation": "father", "guardians-0-phone": child.guardians[0].phone,
-        "situation": "", "plan_summary": "", "version": str(case.version),
+        "name": child.name,
+        "id_number": child.id_number,
+        "gender": child.gender,
+        "birth_date": child.birth_date.isoformat(),
+        "village_id": str(case.village_id),
+        "address": child.address,
+        "school_id": str(case.school_id),
+        "grade": case.grade,
+        "class_name": "",
+        "dropout_date": "",
+        "reasons": case.reasons,
+        "groups": [],
+        "guardians-0-name": child.guardians[0].name,
+        "guardians-0-relation": "father",
+        "guardians-0-phone": child.guardians[0].phone,
+        "situation": "",
+        "plan_summary": "",
+        "version": str(case.version),
     }
     data.update(overrides)
     return data
@@ -128,16 +142,21 @@ def test_editing_changes_the_facts_and_is_audited(client, login, users, case):
     assert client.get(f"/cases/{case.id}/edit").status_code == 200
     # the form shows the full ID number and phones: the look is in the audit trail
     assert db.session.scalars(select(audit.AuditEntry).where(audit.AuditEntry.kind == "view_sensitive")).one()
-    response = client.post(f"/cases/{case.id}/edit", data=_edit_data(case, address="平里村五组3号",
-                                                                     **{"guardians-1-name": "张奶奶",
-                                                                        "guardians-1-relation": "grandparent",
-                                                                        "guardians-1-phone": "13700001111"}))
+    response = client.post(
+        f"/cases/{case.id}/edit",
+        data=_edit_data(
+            case,
+            address="平里村五组3号",
+            **{"guardians-1-name": "张奶奶", "guardians-1-relation": "grandparent", "guardians-1-phone": "13700001111"},
+        ),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert case.child.address == "平里村五组3号"
     assert [g.name for g in case.child.guardians] == ["王大山", "张奶奶"]
-    entry = db.session.scalars(select(audit.AuditEntry).where(audit.AuditEntry.case_id == case.id,
-                                                              audit.AuditEntry.kind == "change")).one()
+    entry = db.session.scalars(
+        select(audit.AuditEntry).where(audit.AuditEntry.case_id == case.id, audit.AuditEntry.kind == "change")
+    ).one()
     assert entry.data["after"]["address"] == "平里村五组3号"
     assert "13700001111" not in str(entry.data)
 
@@ -165,13 +184,15 @@ def test_the_school_admin_assigns_a_teacher(client, login, users, make_case):
     login(users.school_admin)
     page = client.get(f"/cases/{case.id}/assign/teacher").get_data(as_text=True)
     assert users.teacher.full_name in page and users.other_teacher.full_name not in page
-    response = client.post(f"/cases/{case.id}/assign/teacher",
-                           data={"user_id": users.teacher.id, "version": case.version})
+    response = client.post(
+        f"/cases/{case.id}/assign/teacher", data={"user_id": users.teacher.id, "version": case.version}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert case.teacher_id == users.teacher.id
-    response = client.post(f"/cases/{case.id}/assign/teacher",
-                           data={"user_id": users.teacher2.id, "version": case.version})
+    response = client.post(
+        f"/cases/{case.id}/assign/teacher", data={"user_id": users.teacher2.id, "version": case.version}
+    )
     db.session.expire_all()
     assert case.teacher_id == users.teacher2.id
     rows = db.session.scalars(select(Assignment).where(Assignment.case_id == case.id).order_by(Assignment.id)).all()
@@ -183,8 +204,9 @@ def test_the_school_admin_assigns_a_teacher(client, login, users, make_case):
 def test_a_teacher_of_another_school_cannot_be_assigned(client, login, users, make_case):
     case = make_case()
     login(users.school_admin)
-    response = client.post(f"/cases/{case.id}/assign/teacher",
-                           data={"user_id": users.other_teacher.id, "version": case.version})
+    response = client.post(
+        f"/cases/{case.id}/assign/teacher", data={"user_id": users.other_teacher.id, "version": case.version}
+    )
     assert response.status_code == 422
     db.session.expire_all()
     assert case.teacher_id is None
@@ -193,13 +215,15 @@ def test_a_teacher_of_another_school_cannot_be_assigned(client, login, users, ma
 def test_the_township_official_assigns_a_cadre(client, login, users, make_case):
     case = make_case()
     login(users.township_official)
-    response = client.post(f"/cases/{case.id}/assign/cadre",
-                           data={"user_id": users.village_cadre.id, "version": case.version})
+    response = client.post(
+        f"/cases/{case.id}/assign/cadre", data={"user_id": users.village_cadre.id, "version": case.version}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert case.cadre_id == users.village_cadre.id
-    refused = client.post(f"/cases/{case.id}/assign/cadre",
-                          data={"user_id": users.other_village_cadre.id, "version": case.version})
+    refused = client.post(
+        f"/cases/{case.id}/assign/cadre", data={"user_id": users.other_village_cadre.id, "version": case.version}
+    )
     assert refused.status_code == 422
 
 

@@ -17,12 +17,25 @@ GOOD_ID = idnumber.make("522727", BIRTH, 123)  # odd 17th digit: male
 def form_data(places):
     def make(**overrides):
         data = {
-            "name": "李小华", "id_number": GOOD_ID, "gender": "male", "birth_date": BIRTH.isoformat(),
-            "village_id": str(places.vil_a1a.id), "address": "新场村二组8号", "school_id": str(places.school_a1.id),
-            "grade": "七年级", "class_name": "2班", "kind": "dropped_out", "dropout_date": "2026-09-01",
-            "reasons": ["study_aversion", "working_away"], "groups": ["left_behind"],
-            "guardians-0-name": "李大勇", "guardians-0-relation": "father", "guardians-0-phone": "13912345678",
-            "guardians-0-is_working_away": "y", "situation": "九月开学后未到校。", "plan_summary": "家访劝返",
+            "name": "李小华",
+            "id_number": GOOD_ID,
+            "gender": "male",
+            "birth_date": BIRTH.isoformat(),
+            "village_id": str(places.vil_a1a.id),
+            "address": "新场村二组8号",
+            "school_id": str(places.school_a1.id),
+            "grade": "七年级",
+            "class_name": "2班",
+            "kind": "dropped_out",
+            "dropout_date": "2026-09-01",
+            "reasons": ["study_aversion", "working_away"],
+            "groups": ["left_behind"],
+            "guardians-0-name": "李大勇",
+            "guardians-0-relation": "father",
+            "guardians-0-phone": "13912345678",
+            "guardians-0-is_working_away": "y",
+            "situation": "九月开学后未到校。",
+            "plan_summary": "家访劝返",
         }
         data.update(overrides)
         return {k: v for k, v in data.items() if v is not None}
@@ -31,9 +44,11 @@ def form_data(places):
 
 
 def _counts():
-    return (db.session.scalar(select(func.count()).select_from(Child)),
-            db.session.scalar(select(func.count()).select_from(Case)),
-            db.session.scalar(select(func.count()).select_from(audit.AuditEntry).where(audit.AuditEntry.kind != "login")))
+    return (
+        db.session.scalar(select(func.count()).select_from(Child)),
+        db.session.scalar(select(func.count()).select_from(Case)),
+        db.session.scalar(select(func.count()).select_from(audit.AuditEntry).where(audit.AuditEntry.kind != "login")),
+    )
 
 
 def test_a_school_admin_registers_a_child(client, login, users, form_data, places):
@@ -43,7 +58,11 @@ def test_a_school_admin_registers_a_child(client, login, users, form_data, place
     case = db.session.scalar(select(Case).join(Case.child).where(Child.id_number == GOOD_ID))
     assert response.headers["Location"].endswith(f"/cases/{case.id}")
     assert (case.stage, case.kind, case.school_id, case.township_id) == (
-        "school_persuasion", "dropped_out", places.school_a1.id, places.town_a1.id)
+        "school_persuasion",
+        "dropped_out",
+        places.school_a1.id,
+        places.town_a1.id,
+    )
     assert case.child.groups == ["left_behind"] and case.reasons == ["study_aversion", "working_away"]
     assert [(g.name, g.phone, g.is_working_away) for g in case.child.guardians] == [("李大勇", "13912345678", True)]
     entry = db.session.scalar(select(audit.AuditEntry).where(audit.AuditEntry.case_id == case.id))
@@ -82,8 +101,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize("overrides,field,message", BAD_INPUT, ids=[b[1] + ":" + b[2] for b in BAD_INPUT])
-def test_bad_input_is_refused_by_the_field_and_nothing_is_saved(client, login, users, form_data, overrides, field,
-                                                               message):
+def test_bad_input_is_refused_by_the_field_and_nothing_is_saved(
+    client, login, users, form_data, overrides, field, message
+):
     login(users.school_admin)
     before = _counts()
     response = client.post("/cases/new", data=form_data(**overrides))
@@ -139,7 +159,8 @@ def test_the_child_must_be_of_school_age(client, login, users, form_data):
     clock.set_now(clock.now())
     birth = clock.today().replace(year=clock.today().year - 3)
     login(users.school_admin)
-    response = client.post("/cases/new", data=form_data(id_number=idnumber.make("522727", birth, 121),
-                                                       birth_date=birth.isoformat()))
+    response = client.post(
+        "/cases/new", data=form_data(id_number=idnumber.make("522727", birth, 121), birth_date=birth.isoformat())
+    )
     assert response.status_code == 422
     assert "5 to 17 years old" in response.get_data(as_text=True)

@@ -128,6 +128,7 @@ def test_an_entry_logged_while_the_clock_is_set_to_local_time_verifies(app, user
 
 # --- tampering ------------------------------------------------------------------------------
 
+
 def assert_broken_at(result, entry_id):
     assert result.exit_code == 1, result.output
     assert f"BROKEN at entry {entry_id}:" in result.output

@@ -43,7 +43,9 @@ def test_migrations_match_models(empty_database_url):
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
-        assert diff == [], "migrations and models differ; run `flask --app wsgi db migrate`:\n" + "\n".join(map(str, diff))
+        assert diff == [], "migrations and models differ; run `flask --app wsgi db migrate`:\n" + "\n".join(
+            map(str, diff)
+        )
 
         # and the way back down works too
         downgrade(directory=directory, revision="base")

@@ -118,7 +118,6 @@ def test_healthz_reports_ok_as_json(client, url):
     assert_security_headers(response)
 
 
-
 def test_language_switch_returns_to_the_page(client):
     response = client.post("/lang/en", data={"next": "/cases?stage=returned"})
     assert response.status_code == 302

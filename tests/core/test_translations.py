@@ -27,9 +27,16 @@ def test_every_text_has_a_chinese_translation():
     missing = []
     for msgid, where in sorted(_source_messages().items()):
         entry = catalog.get(msgid)
-        if entry is None or not entry.string or entry.fuzzy or (isinstance(entry.string, tuple) and not all(entry.string)):
+        if (
+            entry is None
+            or not entry.string
+            or entry.fuzzy
+            or (isinstance(entry.string, tuple) and not all(entry.string))
+        ):
             missing.append(f"{where}: {msgid!r}")
-    assert not missing, f"{len(missing)} texts lack a zh_CN translation (run `make extract-messages`):\n" + "\n".join(missing[:50])
+    assert not missing, f"{len(missing)} texts lack a zh_CN translation (run `make extract-messages`):\n" + "\n".join(
+        missing[:50]
+    )
 
 
 def test_pages_are_chinese_by_default():

@@ -12,13 +12,30 @@ from caseworks.ladder.models import ClosureRequest, LegalStep, Notice
 def _snapshot():
     return (
         list(db.session.scalars(select(Child.name).order_by(Child.id).limit(50))),
-        list(db.session.execute(select(Notice.case_id, Notice.document_no, Notice.served_date, Notice.body)
-                                .order_by(Notice.county_id, Notice.year, Notice.number))),
-        list(db.session.execute(select(LegalStep.case_id, LegalStep.kind, LegalStep.document_no)
-                                .order_by(LegalStep.case_id, LegalStep.step_date, LegalStep.kind))),
-        list(db.session.execute(select(ClosureRequest.case_id, ClosureRequest.outcome, ClosureRequest.requested_by_id,
-                                       ClosureRequest.decision).order_by(ClosureRequest.case_id,
-                                                                         ClosureRequest.requested_dt))),
+        list(
+            db.session.execute(
+                select(Notice.case_id, Notice.document_no, Notice.served_date, Notice.body).order_by(
+                    Notice.county_id, Notice.year, Notice.number
+                )
+            )
+        ),
+        list(
+            db.session.execute(
+                select(LegalStep.case_id, LegalStep.kind, LegalStep.document_no).order_by(
+                    LegalStep.case_id, LegalStep.step_date, LegalStep.kind
+                )
+            )
+        ),
+        list(
+            db.session.execute(
+                select(
+                    ClosureRequest.case_id,
+                    ClosureRequest.outcome,
+                    ClosureRequest.requested_by_id,
+                    ClosureRequest.decision,
+                ).order_by(ClosureRequest.case_id, ClosureRequest.requested_dt)
+            )
+        ),
     )
 
 

@@ -108,9 +108,11 @@ def test_a_second_load_is_refused(seeded, app):
 
 # --- visits, support measures, stage history ---------------------------------------------------
 
+
 def _open_planned(*where):
-    return select(Visit).where(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date.isnot(None),
-                               *where)
+    return select(Visit).where(
+        Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date.isnot(None), *where
+    )
 
 
 def test_county_scale_has_20000_visits(seeded):
@@ -125,10 +127,23 @@ def test_county_scale_has_20000_visits(seeded):
 def test_done_visits_are_complete_and_dated_within_their_case(seeded):
     today = clock.today()
     rows = db.session.execute(
-        select(Visit.visit_date, Visit.done_dt, Visit.method, Visit.outcome, Visit.logged_by_id, Visit.visitors,
-               Visit.findings, Visit.next_step, Visit.stage_at_visit, Visit.agreed_return_date,
-               Case.opened_date, Case.teacher_id, Case.cadre_id)
-        .join(Case, Case.id == Visit.case_id).where(Visit.done_dt.isnot(None))
+        select(
+            Visit.visit_date,
+            Visit.done_dt,
+            Visit.method,
+            Visit.outcome,
+            Visit.logged_by_id,
+            Visit.visitors,
+            Visit.findings,
+            Visit.next_step,
+            Visit.stage_at_visit,
+            Visit.agreed_return_date,
+            Case.opened_date,
+            Case.teacher_id,
+            Case.cadre_id,
+        )
+        .join(Case, Case.id == Visit.case_id)
+        .where(Visit.done_dt.isnot(None))
     ).all()
     outcomes = {o.value for o in VisitOutcome}
     for r in rows:
@@ -145,12 +160,15 @@ def test_done_visits_are_complete_and_dated_within_their_case(seeded):
 
 
 def test_last_contact_is_the_latest_done_visit(seeded):
-    latest = dict(db.session.execute(
-        select(Visit.case_id, func.max(Visit.visit_date)).where(Visit.done_dt.isnot(None)).group_by(Visit.case_id)
-    ).all())
+    latest = dict(
+        db.session.execute(
+            select(Visit.case_id, func.max(Visit.visit_date)).where(Visit.done_dt.isnot(None)).group_by(Visit.case_id)
+        ).all()
+    )
     today = clock.today()
     for case_id, last, opened, stage, stale in db.session.execute(
-            select(Case.id, Case.last_contact_date, Case.opened_date, Case.stage, Case.is_stale)):
+        select(Case.id, Case.last_contact_date, Case.opened_date, Case.stage, Case.is_stale)
+    ):
         assert latest.get(case_id) == last, case_id
         expected = stage in cadence.VISITED_STAGES and (today - (last or opened)).days > 30
         assert stale == expected, case_id
@@ -163,10 +181,13 @@ def test_every_open_visited_case_has_one_regular_planned_visit_by_the_cadence(se
     planned = defaultdict(list)
     for visit in db.session.scalars(_open_planned()):
         planned[visit.case_id].append(visit)
-    last_look = dict(db.session.execute(
-        select(Visit.case_id, func.max(Visit.visit_date))
-        .where(Visit.purpose == VisitPurpose.COUNTY_LOOK, Visit.done_dt.isnot(None)).group_by(Visit.case_id)
-    ).all())
+    last_look = dict(
+        db.session.execute(
+            select(Visit.case_id, func.max(Visit.visit_date))
+            .where(Visit.purpose == VisitPurpose.COUNTY_LOOK, Visit.done_dt.isnot(None))
+            .group_by(Visit.case_id)
+        ).all()
+    )
     overdue = 0
     visited = 0
     for case in cases:
@@ -215,13 +236,23 @@ def test_demo_users_see_every_section_of_my_visits(seeded, client):
 def test_ladder_cases_have_persuasion_contacts_and_a_stage_history(seeded):
     ladder_rank = {s.value: i for i, s in enumerate(LADDER_STAGES)}
     changes = defaultdict(list)
-    for change in db.session.scalars(select(StageChange).order_by(StageChange.case_id, StageChange.changed_dt,
-                                                                  StageChange.id)):
+    for change in db.session.scalars(
+        select(StageChange).order_by(StageChange.case_id, StageChange.changed_dt, StageChange.id)
+    ):
         changes[change.case_id].append(change)
     names = Counter(c.transition for rows in changes.values() for c in rows)
-    assert {"escalate_township", "escalate_administrative", "escalate_judicial", "record_return", "end_monitoring",
-            "request_closure", "approve_closure", "dismiss_suspicion", "confirm_dropout",
-            "stopped_attending"} <= set(names)
+    assert {
+        "escalate_township",
+        "escalate_administrative",
+        "escalate_judicial",
+        "record_return",
+        "end_monitoring",
+        "request_closure",
+        "approve_closure",
+        "dismiss_suspicion",
+        "confirm_dropout",
+        "stopped_attending",
+    } <= set(names)
     checked = 0
     for case in db.session.scalars(select(Case).where(Case.stage.notin_(("verification", "support")))):
         rows = changes[case.id]
@@ -241,6 +272,7 @@ def test_ladder_cases_have_persuasion_contacts_and_a_stage_history(seeded):
 
 # --- the ladder's records ------------------------------------------------------------------------
 
+
 def _cases(stage):
     return db.session.scalars(select(Case).where(Case.stage == stage).order_by(Case.id)).all()
 
@@ -254,8 +286,9 @@ def _by_case(model, *where):
 
 def _changes():
     rows = defaultdict(list)
-    for change in db.session.scalars(select(StageChange).order_by(StageChange.case_id, StageChange.changed_dt,
-                                                                  StageChange.id)):
+    for change in db.session.scalars(
+        select(StageChange).order_by(StageChange.case_id, StageChange.changed_dt, StageChange.id)
+    ):
         rows[change.case_id].append(change)
     return rows
 
@@ -280,10 +313,15 @@ def test_notices_are_numbered_per_county_and_year_like_issued_ones(seeded):
         assert n.title == (profile.urge_notice_title if urge else profile.order_notice_title)
         # the case as it was when the notice was issued: a child never enrolled had no school yet
         returned = any(c.transition == "record_return" and c.changed_dt <= n.issued_dt for c in changes[case.id])
-        as_issued = SimpleNamespace(child=case.child, school=case.school,
-                                    return_school=case.return_school if returned else None)
-        assert n.body == fill_notice_text(profile.urge_notice_text if urge else profile.order_notice_text, as_issued,
-                                          recipient=n.recipient, deadline_days=n.deadline_days)
+        as_issued = SimpleNamespace(
+            child=case.child, school=case.school, return_school=case.return_school if returned else None
+        )
+        assert n.body == fill_notice_text(
+            profile.urge_notice_text if urge else profile.order_notice_text,
+            as_issued,
+            recipient=n.recipient,
+            deadline_days=n.deadline_days,
+        )
         assert n.issuer == case.township.name + "人民政府"
         assert n.recipient in {g.name for g in case.child.guardians}
         assert n.deadline_days == profile.notice_deadline_days == 15
@@ -298,11 +336,16 @@ def test_notices_are_numbered_per_county_and_year_like_issued_ones(seeded):
 
 def test_a_notice_issued_now_continues_the_series(seeded):
     case = _cases(Stage.ADMINISTRATIVE)[0]
-    official = db.session.scalar(select(User).where(User.role == Role.TOWNSHIP_OFFICIAL,
-                                                    User.area_id == case.township_id))
+    official = db.session.scalar(
+        select(User).where(User.role == Role.TOWNSHIP_OFFICIAL, User.area_id == case.township_id)
+    )
     year = clock.today().year
-    last = db.session.scalar(select(func.max(Notice.number)).where(Notice.county_id == case.county_id,
-                                                                   Notice.year == year)) or 0
+    last = (
+        db.session.scalar(
+            select(func.max(Notice.number)).where(Notice.county_id == case.county_id, Notice.year == year)
+        )
+        or 0
+    )
     notice = operations.issue_notice(case, {"kind": "order", "recipient": "监护人", "deadline_days": 15}, official)
     assert notice.number == last + 1
     assert notice.document_no == f"义劝通字〔{year}〕第{last + 1}号"
@@ -326,13 +369,15 @@ def test_cases_past_township_persuasion_have_served_notices_and_legal_steps(seed
     for case in judicial:
         assert transitions._notice_served(case, profile) == [], case
         assert transitions._deadline_lapsed(case, profile) == [], case
-        started = clock.to_local(next(c.changed_dt for c in changes[case.id]
-                                      if c.transition == "escalate_judicial")).date()
+        started = clock.to_local(
+            next(c.changed_dt for c in changes[case.id] if c.transition == "escalate_judicial")
+        ).date()
         assert transitions.served_notices(case)[0].deadline_date < started <= case.stage_entered_date, case
         assert 1 <= len(steps[case.id]) <= 3, case
         assert steps[case.id][0].step_date == started
-        assert all(started <= s.step_date <= today and s.authority and s.document_no and s.result
-                   for s in steps[case.id]), case
+        assert all(
+            started <= s.step_date <= today and s.authority and s.document_no and s.result for s in steps[case.id]
+        ), case
     kinds = Counter(s.kind for rows in steps.values() for s in rows)
     assert {"support_prosecution", "lawsuit", "mediation"} <= set(kinds)
     # every case that went past township persuasion had a served notice first
@@ -382,8 +427,10 @@ def test_cases_waiting_for_review_have_one_open_request(seeded):
             assert request.requested_by_id is None
             assert request.from_stage == case.resume_stage
             assert case.monitoring_until <= case.stage_entered_date
-            assert request.details == {"return_date": case.return_date.isoformat(),
-                                       "monitoring_until": case.monitoring_until.isoformat()}
+            assert request.details == {
+                "return_date": case.return_date.isoformat(),
+                "monitoring_until": case.monitoring_until.isoformat(),
+            }
         else:
             assert request.requested_by_id is not None
             assert set(request.details) == set(OUTCOME_NEEDS[ClosedOutcome(request.outcome)])
@@ -432,5 +479,8 @@ def test_relapses_have_a_return_and_a_relapse_in_their_history(seeded):
         at = names.index("relapse")
         assert names[at - 1] == "record_return"
         assert changes[case.id][at].to_stage == changes[case.id][at - 1].from_stage
-    assert not [cid for cid, rows in changes.items() if any(c.transition == "relapse" for c in rows)
-                and cid not in {c.id for c in relapsed}]
+    assert not [
+        cid
+        for cid, rows in changes.items()
+        if any(c.transition == "relapse" for c in rows) and cid not in {c.id for c in relapsed}
+    ]

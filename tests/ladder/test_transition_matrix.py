@@ -26,29 +26,63 @@ def frozen_clock():
 
 def _notice(case, users, served_days_ago):
     served = TODAY - timedelta(days=served_days_ago)
-    db.session.add(Notice(case_id=case.id, kind="urge", county_id=case.county_id, year=2026,
-                          number=case.id, document_no=f"义劝通字〔2026〕第{case.id}号", title="督促复学通知书", body="…",
-                          recipient="王大山", deadline_days=15, issued_by_id=users.township_official.id,
-                          served_date=served, served_to="王大山", served_by="乡镇", deadline_date=served + timedelta(days=15)))
+    db.session.add(
+        Notice(
+            case_id=case.id,
+            kind="urge",
+            county_id=case.county_id,
+            year=2026,
+            number=case.id,
+            document_no=f"义劝通字〔2026〕第{case.id}号",
+            title="督促复学通知书",
+            body="…",
+            recipient="王大山",
+            deadline_days=15,
+            issued_by_id=users.township_official.id,
+            served_date=served,
+            served_to="王大山",
+            served_by="乡镇",
+            deadline_date=served + timedelta(days=15),
+        )
+    )
 
 
 def _ready(step, make_case, users, **where):
     """A case on the step's first stage with its guard met."""
     stage = step.from_stages[0]
     kind = {Stage.VERIFICATION: CaseKind.SUSPECTED, Stage.SUPPORT: CaseKind.AT_RISK}.get(stage, CaseKind.DROPPED_OUT)
-    case = make_case(kind=kind, stage=stage, opened_date=TODAY - timedelta(days=90),
-                     stage_entered_date=TODAY - timedelta(days=40), **where)
+    case = make_case(
+        kind=kind,
+        stage=stage,
+        opened_date=TODAY - timedelta(days=90),
+        stage_entered_date=TODAY - timedelta(days=40),
+        **where,
+    )
     if step.name == "escalate_township":
         for method in ("home_visit", "phone"):
-            db.session.add(Visit(case_id=case.id, visit_date=TODAY, done_dt=clock.now(), method=method,
-                                 outcome="refused", stage_at_visit=stage))
+            db.session.add(
+                Visit(
+                    case_id=case.id,
+                    visit_date=TODAY,
+                    done_dt=clock.now(),
+                    method=method,
+                    outcome="refused",
+                    stage_at_visit=stage,
+                )
+            )
     if step.name == "escalate_administrative":
         _notice(case, users, served_days_ago=2)
     if step.name == "escalate_judicial":
         _notice(case, users, served_days_ago=20)
     if step.name in ("approve_closure", "send_back"):
-        db.session.add(ClosureRequest(case_id=case.id, outcome="aged_out", from_stage="township_persuasion",
-                                      requested_by_id=users.school_admin.id))
+        db.session.add(
+            ClosureRequest(
+                case_id=case.id,
+                outcome="aged_out",
+                from_stage="township_persuasion",
+                requested_by_id=users.school_admin.id,
+            )
+        )
     if step.name == "relapse":
         case.resume_stage = Stage.ADMINISTRATIVE
         case.return_date = TODAY - timedelta(days=3)
@@ -64,7 +98,9 @@ def _data(step, case):
     if step.form == "legal_step":
         data.update(kind="support_prosecution", step_date=TODAY.isoformat(), authority="县人民检察院")
     if step.form == "return":
-        data.update(return_date=TODAY.isoformat(), school_id=case.school_id, class_name="七年级2班", confirmed_by="张校长")
+        data.update(
+            return_date=TODAY.isoformat(), school_id=case.school_id, class_name="七年级2班", confirmed_by="张校长"
+        )
     if step.form == "closure":
         data.update(outcome="aged_out")
     return data
@@ -106,8 +142,11 @@ def test_a_step_whose_guard_is_unmet_is_refused_with_the_reason(client, login, u
     kind = {Stage.VERIFICATION: CaseKind.SUSPECTED, Stage.SUPPORT: CaseKind.AT_RISK}.get(stage, CaseKind.DROPPED_OUT)
     case = make_case(kind=kind, stage=stage, teacher=users.teacher, cadre=users.village_cadre)
     if step.name == "request_closure":  # its guard: no other request waiting
-        db.session.add(ClosureRequest(case_id=case.id, outcome="aged_out", from_stage=stage,
-                                      requested_by_id=users.township_official.id))
+        db.session.add(
+            ClosureRequest(
+                case_id=case.id, outcome="aged_out", from_stage=stage, requested_by_id=users.township_official.id
+            )
+        )
         db.session.flush()
     role = next(r for r in ROLES if r in step.roles)
     login(getattr(users, role))

@@ -16,14 +16,19 @@ def suspected(make_case, users):
 
 def test_confirming_puts_the_case_on_the_ladder(client, login, users, suspected):
     login(users.teacher)
-    response = client.post(f"/cases/{suspected.id}/step/confirm_dropout",
-                           data={"evidence": "连续三天未到校，家访核实在外打工", "version": suspected.version})
+    response = client.post(
+        f"/cases/{suspected.id}/step/confirm_dropout",
+        data={"evidence": "连续三天未到校，家访核实在外打工", "version": suspected.version},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert (suspected.kind, suspected.stage) == (CaseKind.DROPPED_OUT, Stage.SCHOOL_PERSUASION)
     change = db.session.scalars(select(StageChange)).one()
-    assert (change.from_stage, change.to_stage, change.actor_id) == ("verification", "school_persuasion",
-                                                                     users.teacher.id)
+    assert (change.from_stage, change.to_stage, change.actor_id) == (
+        "verification",
+        "school_persuasion",
+        users.teacher.id,
+    )
     entry = db.session.scalars(select(audit.AuditEntry).where(audit.AuditEntry.kind == "transition")).one()
     assert entry.data["after"] == {"stage": "school_persuasion", "kind": "dropped_out"}
     assert "Stage: Verification → School persuasion" in client.get(f"/cases/{suspected.id}").get_data(as_text=True)
@@ -37,8 +42,10 @@ def test_dismissing_needs_a_reason_and_closes_the_case(client, login, users, sus
     db.session.expire_all()
     assert suspected.stage == Stage.VERIFICATION
     assert db.session.scalars(select(StageChange)).all() == []
-    response = client.post(f"/cases/{suspected.id}/step/dismiss_suspicion",
-                           data={"reason": "已转学至外县就读，学籍核实", "version": suspected.version})
+    response = client.post(
+        f"/cases/{suspected.id}/step/dismiss_suspicion",
+        data={"reason": "已转学至外县就读，学籍核实", "version": suspected.version},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert (suspected.stage, suspected.closed_outcome) == (Stage.CLOSED, "dismissed")
@@ -47,8 +54,9 @@ def test_dismissing_needs_a_reason_and_closes_the_case(client, login, users, sus
 
 def test_a_teacher_may_not_dismiss(client, login, users, suspected):
     login(users.teacher)
-    response = client.post(f"/cases/{suspected.id}/step/dismiss_suspicion",
-                           data={"reason": "x", "version": suspected.version})
+    response = client.post(
+        f"/cases/{suspected.id}/step/dismiss_suspicion", data={"reason": "x", "version": suspected.version}
+    )
     assert response.status_code == 403
 
 
@@ -74,8 +82,9 @@ def test_two_people_confirming_at_once_record_one_change(client, login, users, s
 def test_an_at_risk_child_who_stops_attending_goes_onto_the_ladder(client, login, users, make_case):
     case = make_case(kind=CaseKind.AT_RISK, teacher=users.teacher)
     login(users.teacher)
-    response = client.post(f"/cases/{case.id}/step/stopped_attending",
-                           data={"reason": "本周连续五天未到校", "version": case.version})
+    response = client.post(
+        f"/cases/{case.id}/step/stopped_attending", data={"reason": "本周连续五天未到校", "version": case.version}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert (case.kind, case.stage) == (CaseKind.DROPPED_OUT, Stage.SCHOOL_PERSUASION)

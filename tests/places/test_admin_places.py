@@ -53,6 +53,7 @@ def _count(model):
 
 # --- access --------------------------------------------------------------------------------
 
+
 def test_anonymous_goes_to_login(client, places):
     for url in GET_URLS:
         response = client.get(_url(url, places))
@@ -121,12 +122,16 @@ def test_village_page_has_no_new_area_button(client, users, places, login):
 
 # --- areas ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("parent_name, code, level", [
-    ("province", "522600000000", "city"),
-    ("city", "522729000000", "county"),
-    ("county_a", "522727102000", "township"),
-    ("town_a1", "522727100203", "village"),
-])
+
+@pytest.mark.parametrize(
+    "parent_name, code, level",
+    [
+        ("province", "522600000000", "city"),
+        ("city", "522729000000", "county"),
+        ("county_a", "522727102000", "township"),
+        ("town_a1", "522727100203", "village"),
+    ],
+)
 def test_create_area_fills_path_county_and_township(client, users, places, login, parent_name, code, level):
     parent = getattr(places, parent_name)
     login(users.admin)
@@ -152,13 +157,16 @@ def test_new_village_matches_the_fixture_villages(client, users, places, login):
     assert area.path.rsplit(".", 2)[0] == places.vil_a1a.path.rsplit(".", 2)[0]
 
 
-@pytest.mark.parametrize("code, message", [
-    ("522727100201", "Another area already has the code 522727100201."),
-    ("52272710020", "The division code has 12 digits."),
-    ("52272710020x", "The division code has 12 digits."),
-    ("522728100209", "The code of an area under 通州镇 begins with 522727100."),
-    ("522727100000", "The code of an area under 通州镇 begins with 522727100."),
-])
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("522727100201", "Another area already has the code 522727100201."),
+        ("52272710020", "The division code has 12 digits."),
+        ("52272710020x", "The division code has 12 digits."),
+        ("522728100209", "The code of an area under 通州镇 begins with 522727100."),
+        ("522727100000", "The code of an area under 通州镇 begins with 522727100."),
+    ],
+)
 def test_create_area_code_rules(client, users, places, login, code, message):
     login(users.admin)
     before = last_audit_id()
@@ -276,36 +284,55 @@ def test_reactivation_refused_while_the_parent_is_deactivated(client, users, pla
 def test_deactivated_place_cannot_take_new_users(client, users, places, login):
     login(users.admin)
     client.post(f"/admin/places/{places.vil_a1b.id}/deactivate")
-    response = client.post("/admin/users/new", data={
-        "username": "cadre_new", "full_name": "新干部", "role": "village_cadre", "place": places.vil_a1b.code,
-        "password": "a-long-password", "confirm": "a-long-password",
-    })
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "cadre_new",
+            "full_name": "新干部",
+            "role": "village_cadre",
+            "place": places.vil_a1b.code,
+            "password": "a-long-password",
+            "confirm": "a-long-password",
+        },
+    )
     assert response.status_code == 422
     assert "平里村 is deactivated." in response.get_data(as_text=True)
 
 
 # --- schools -------------------------------------------------------------------------------
 
+
 def test_create_school(client, users, places, login):
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/places/{places.town_a1.id}/schools/new",
-                           data={"name": "通州镇第二小学", "code": "2152000103", "kind": "primary"})
+    response = client.post(
+        f"/admin/places/{places.town_a1.id}/schools/new",
+        data={"name": "通州镇第二小学", "code": "2152000103", "kind": "primary"},
+    )
     assert response.status_code == 302
     school = _school("2152000103")
     assert response.headers["Location"] == f"/admin/schools/{school.id}"
     assert (school.township_id, school.county_id, school.kind, school.is_active) == (
-        places.town_a1.id, places.county_a.id, "primary", True)
+        places.town_a1.id,
+        places.county_a.id,
+        "primary",
+        True,
+    )
     entries = audit_since(before)
-    assert [(e.kind, e.module, e.target_type, e.target_id) for e in entries] == [("create", "places", "School", school.id)]
+    assert [(e.kind, e.module, e.target_type, e.target_id) for e in entries] == [
+        ("create", "places", "School", school.id)
+    ]
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"code": "2152000101"}, "Another school already has the code 2152000101."),
-    ({"code": "215200010"}, "The school identification code has 10 digits."),
-    ({"kind": "university"}, "Not a valid choice."),
-    ({"name": ""}, "This field is required."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"code": "2152000101"}, "Another school already has the code 2152000101."),
+        ({"code": "215200010"}, "The school identification code has 10 digits."),
+        ({"kind": "university"}, "Not a valid choice."),
+        ({"name": ""}, "This field is required."),
+    ],
+)
 def test_create_school_rules(client, users, places, login, data, message):
     login(users.admin)
     before = last_audit_id()
@@ -322,8 +349,10 @@ def test_create_school_rules(client, users, places, login, data, message):
 def test_edit_school(client, users, places, login):
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/schools/{places.school_a1j.id}/edit",
-                           data={"name": "通州镇九年制学校", "code": "2152000102", "kind": "nine_year"})
+    response = client.post(
+        f"/admin/schools/{places.school_a1j.id}/edit",
+        data={"name": "通州镇九年制学校", "code": "2152000102", "kind": "nine_year"},
+    )
     assert response.status_code == 302
     school = _school("2152000102")
     assert (school.name, school.kind) == ("通州镇九年制学校", "nine_year")
@@ -335,8 +364,10 @@ def test_edit_school(client, users, places, login):
 def test_edit_school_refuses_a_taken_code(client, users, places, login):
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/schools/{places.school_a1j.id}/edit",
-                           data={"name": "通州镇中学", "code": "2152000101", "kind": "junior"})
+    response = client.post(
+        f"/admin/schools/{places.school_a1j.id}/edit",
+        data={"name": "通州镇中学", "code": "2152000101", "kind": "junior"},
+    )
     assert response.status_code == 422
     assert "Another school already has the code 2152000101." in response.get_data(as_text=True)
     assert _school("2152000102") is not None

@@ -23,19 +23,35 @@ def make_pending(make_case, users, places):
     """``make_pending(requested_by=users.school_admin, outcome=..., from_stage=..., **case)``:
     a returned child whose monitoring is over, waiting for the county decision."""
 
-    def make(requested_by="default", outcome=ClosedOutcome.RETURNED_TO_SCHOOL, from_stage=Stage.TOWNSHIP_PERSUASION,
-             requested_days_ago=5, details=None, **overrides):
+    def make(
+        requested_by="default",
+        outcome=ClosedOutcome.RETURNED_TO_SCHOOL,
+        from_stage=Stage.TOWNSHIP_PERSUASION,
+        requested_days_ago=5,
+        details=None,
+        **overrides,
+    ):
         overrides.setdefault("teacher", users.teacher)
         overrides.setdefault("cadre", users.village_cadre)
         return_date = DAY0 - timedelta(days=40)
-        case = make_case(stage=Stage.PENDING_REVIEW, resume_stage=from_stage, return_date=return_date,
-                         return_school_id=places.school_a1.id, return_class="七年级（2）班",
-                         return_confirmed_by="李校长", monitoring_until=return_date + timedelta(days=30),
-                         opened_date=DAY0 - timedelta(days=120), **overrides)
+        case = make_case(
+            stage=Stage.PENDING_REVIEW,
+            resume_stage=from_stage,
+            return_date=return_date,
+            return_school_id=places.school_a1.id,
+            return_class="七年级（2）班",
+            return_confirmed_by="李校长",
+            monitoring_until=return_date + timedelta(days=30),
+            opened_date=DAY0 - timedelta(days=120),
+            **overrides,
+        )
         requester = users.school_admin if requested_by == "default" else requested_by
         request = ClosureRequest(
-            case_id=case.id, outcome=outcome, details=details or {"return_date": return_date.isoformat()},
-            from_stage=from_stage, requested_by_id=requester.id if requester else None,
+            case_id=case.id,
+            outcome=outcome,
+            details=details or {"return_date": return_date.isoformat()},
+            from_stage=from_stage,
+            requested_by_id=requester.id if requester else None,
             requested_dt=clock.now() - timedelta(days=requested_days_ago),
         )
         db.session.add(request)

@@ -19,16 +19,28 @@ from tests.review.conftest import DAY0
 def _edited(case, user, places):
     """A school administrator moves the case to another school and village (audited)."""
     data = {
-        "name": case.child.name, "gender": case.child.gender, "birth_date": case.child.birth_date,
-        "id_number": case.child.id_number, "student_no": None, "address": "平里村五组3号",
-        "disability_type": None, "village_id": places.vil_a1b.id, "groups": ["left_behind"],
+        "name": case.child.name,
+        "gender": case.child.gender,
+        "birth_date": case.child.birth_date,
+        "id_number": case.child.id_number,
+        "student_no": None,
+        "address": "平里村五组3号",
+        "disability_type": None,
+        "village_id": places.vil_a1b.id,
+        "groups": ["left_behind"],
         "guardians": [{"name": "王大山", "relation": "father", "phone": "13900139000", "is_working_away": False}],
-        "grade": "八年级", "class_name": None, "dropout_date": None, "situation": "", "plan_summary": "",
-        "school_id": places.school_a1j.id, "reasons": ["poverty"],
+        "grade": "八年级",
+        "class_name": None,
+        "dropout_date": None,
+        "situation": "",
+        "plan_summary": "",
+        "school_id": places.school_a1j.id,
+        "reasons": ["poverty"],
     }
     villages = {"通州镇": [(places.vil_a1a.id, "新场村"), (places.vil_a1b.id, "平里村")]}
-    case_ops.update_case(case, data, user, villages=villages, schools=[places.school_a1, places.school_a1j],
-                         version=case.version)
+    case_ops.update_case(
+        case, data, user, villages=villages, schools=[places.school_a1, places.school_a1j], version=case.version
+    )
 
 
 def test_history_shows_readable_labels_and_no_full_numbers(client, login, users, make_pending, places):
@@ -42,11 +54,27 @@ def test_history_shows_readable_labels_and_no_full_numbers(client, login, users,
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     # field names and values as labels, not column names and codes
-    for text in ("Address", "平里村五组3号", "School", "通州镇中学", "通州镇中心小学", "Household village", "平里村",
-                 "Reasons", "Family poverty", "Study aversion", "Special groups", "Left-behind", "Grade",
-                 "Stage: Pending review → Township persuasion", "Reason", "缺少出勤记录",
-                 "Viewed the full ID number and phone numbers", users.teacher.full_name,
-                 users.county_reviewer.full_name):
+    for text in (
+        "Address",
+        "平里村五组3号",
+        "School",
+        "通州镇中学",
+        "通州镇中心小学",
+        "Household village",
+        "平里村",
+        "Reasons",
+        "Family poverty",
+        "Study aversion",
+        "Special groups",
+        "Left-behind",
+        "Grade",
+        "Stage: Pending review → Township persuasion",
+        "Reason",
+        "缺少出勤记录",
+        "Viewed the full ID number and phone numbers",
+        users.teacher.full_name,
+        users.county_reviewer.full_name,
+    ):
         assert text in page, text
     for code in ("school_id", "household_village_id", "pending_review</", "study_aversion<"):
         assert code not in page.replace("case facts changed", ""), code
@@ -81,17 +109,25 @@ def _entries_for_the_trail(users, make_pending, make_case, places):
     mine = make_pending()
     transitions.apply(mine, "approve_closure", users.county_reviewer)
     foreign = make_case(school=places.school_b1, village=places.vil_b1a)
-    audit.record("view_sensitive", "full ID number and guardian phones viewed", module="cases",
-                 actor=users.other_county_reviewer, target=foreign, case=foreign)
+    audit.record(
+        "view_sensitive",
+        "full ID number and guardian phones viewed",
+        module="cases",
+        actor=users.other_county_reviewer,
+        target=foreign,
+        case=foreign,
+    )
     audit.record("login", "logged in", module="accounts", actor=users.school_admin, target=users.school_admin)
-    audit.record("login", "logged in", module="accounts", actor=users.other_county_reviewer,
-                 target=users.other_county_reviewer)
+    audit.record(
+        "login", "logged in", module="accounts", actor=users.other_county_reviewer, target=users.other_county_reviewer
+    )
     db.session.flush()
     return mine, foreign
 
 
-def test_the_trail_shows_the_county_and_the_reviewers_own_actions(client, login, users, make_pending, make_case,
-                                                                   places):
+def test_the_trail_shows_the_county_and_the_reviewers_own_actions(
+    client, login, users, make_pending, make_case, places
+):
     mine, foreign = _entries_for_the_trail(users, make_pending, make_case, places)
     login(users.county_reviewer)
     response = client.get("/audit")
@@ -117,15 +153,17 @@ def test_the_trail_filters(client, login, users, make_pending, make_case, places
     tomorrow = (DAY0 + timedelta(days=1)).isoformat()
     page = client.get("/audit", query_string={"date_from": tomorrow}).get_data(as_text=True)
     assert "0 entries" in page
-    page = client.get("/audit", query_string={"date_from": DAY0.isoformat(), "date_to": DAY0.isoformat()}
-                      ).get_data(as_text=True)
+    page = client.get("/audit", query_string={"date_from": DAY0.isoformat(), "date_to": DAY0.isoformat()}).get_data(
+        as_text=True
+    )
     assert "Stage: Pending review → Closed" in page
     page = client.get("/audit", query_string={"case": "abc", "date_to": "31/12"}).get_data(as_text=True)
     assert "Enter a case number (digits only)." in page and "Enter a date like 2026-09-01." in page
 
 
-def test_export_is_a_workbook_of_the_filtered_entries_and_is_itself_audited(client, login, users, make_pending,
-                                                                            make_case, places):
+def test_export_is_a_workbook_of_the_filtered_entries_and_is_itself_audited(
+    client, login, users, make_pending, make_case, places
+):
     mine, _ = _entries_for_the_trail(users, make_pending, make_case, places)
     login(users.county_reviewer)
     response = client.get("/audit/export", query_string={"case": mine.id})
@@ -136,8 +174,9 @@ def test_export_is_a_workbook_of_the_filtered_entries_and_is_itself_audited(clie
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][:2] == ("Time (Beijing)", "Person")
     body = rows[1:]
-    case_entries = db.session.scalars(select(AuditEntry).where(AuditEntry.case_id == mine.id)
-                                      .order_by(AuditEntry.id.desc())).all()
+    case_entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.case_id == mine.id).order_by(AuditEntry.id.desc())
+    ).all()
     assert len(body) == len(case_entries) and all(r[4] == mine.id for r in body)
     newest = body[0]
     assert newest[0] == case_entries[0].logged_dt.astimezone(clock.LOCAL_TZ).replace(tzinfo=None)

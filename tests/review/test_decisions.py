@@ -12,8 +12,9 @@ from caseworks.ladder.models import ClosureRequest, StageChange
 
 
 def _audit_count(case, kind="transition"):
-    return db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.case_id == case.id, AuditEntry.kind == kind))
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.case_id == case.id, AuditEntry.kind == kind)
+    )
 
 
 def _post(client, case, action, **data):
@@ -55,8 +56,14 @@ def test_queue_is_in_the_reviewers_navigation_only(client, login, users):
 
 def test_anonymous_users_are_sent_to_log_in(client, make_pending):
     case = make_pending()
-    for url in ("/review", f"/review/{case.id}", "/review/spot-checks", "/audit", "/audit/export",
-                f"/cases/{case.id}/history"):
+    for url in (
+        "/review",
+        f"/review/{case.id}",
+        "/review/spot-checks",
+        "/audit",
+        "/audit/export",
+        f"/cases/{case.id}/history",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
@@ -88,17 +95,39 @@ def test_a_reviewer_of_another_county_gets_404(client, login, users, make_pendin
 
 def test_review_page_shows_the_evidence_without_edit_links(client, login, users, make_pending):
     case = make_pending(details={"return_date": "2026-09-02", "note": "已返校"})
-    db.session.add(StageChange(case_id=case.id, transition="end_monitoring", from_stage=Stage.RETURNED,
-                               to_stage=Stage.PENDING_REVIEW, actor_id=None, reason="监测期满"))
+    db.session.add(
+        StageChange(
+            case_id=case.id,
+            transition="end_monitoring",
+            from_stage=Stage.RETURNED,
+            to_stage=Stage.PENDING_REVIEW,
+            actor_id=None,
+            reason="监测期满",
+        )
+    )
     db.session.flush()
     login(users.county_reviewer)
     response = client.get(f"/review/{case.id}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for text in ("Closure request", "Returned to school", users.school_admin.full_name, "Return confirmation",
-                 "七年级（2）班", "李校长", "Monitoring checks", "Visits and contacts", "Support measures",
-                 "Notices", "Legal steps", "Stage history", "监测期满", "Township persuasion",
-                 "Return date", "已返校"):
+    for text in (
+        "Closure request",
+        "Returned to school",
+        users.school_admin.full_name,
+        "Return confirmation",
+        "七年级（2）班",
+        "李校长",
+        "Monitoring checks",
+        "Visits and contacts",
+        "Support measures",
+        "Notices",
+        "Legal steps",
+        "Stage history",
+        "监测期满",
+        "Township persuasion",
+        "Return date",
+        "已返校",
+    ):
         assert text in page, text
     assert f"/cases/{case.id}/edit" not in page
     assert case.child.id_number not in page and case.child.masked_id_number in page
@@ -152,7 +181,9 @@ def test_send_back_returns_the_case_to_where_it_came_from(client, login, users, 
     assert case.stage == Stage.ADMINISTRATIVE
     change = db.session.scalar(select(StageChange).where(StageChange.case_id == case.id))
     assert change.transition == "send_back" and change.reason == "缺少第三周出勤记录"
-    told = set(db.session.scalars(select(Message.user_id).where(Message.case_id == case.id, Message.kind == "sent_back")))
+    told = set(
+        db.session.scalars(select(Message.user_id).where(Message.case_id == case.id, Message.kind == "sent_back"))
+    )
     assert told == {users.teacher.id, users.village_cadre.id, users.school_admin.id}
     assert _audit_count(case) == 1
     # the reason is on the case page's timeline

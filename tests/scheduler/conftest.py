@@ -37,8 +37,15 @@ def open_planned(case, *, looks=False):
     """The case's open planned visits, regular ones or county looks."""
     purpose = Visit.purpose == VisitPurpose.COUNTY_LOOK if looks else Visit.purpose != VisitPurpose.COUNTY_LOOK
     return db.session.scalars(
-        select(Visit).where(Visit.case_id == case.id, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None),
-                            Visit.due_date.is_not(None), purpose).order_by(Visit.due_date, Visit.id)
+        select(Visit)
+        .where(
+            Visit.case_id == case.id,
+            Visit.done_dt.is_(None),
+            Visit.cancelled_dt.is_(None),
+            Visit.due_date.is_not(None),
+            purpose,
+        )
+        .order_by(Visit.due_date, Visit.id)
     ).all()
 
 

@@ -37,7 +37,8 @@ class _Handler(socketserver.StreamRequestHandler):
                         break
                     lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                 self.server.messages.append(
-                    (sender, recipients, message_from_bytes(b"".join(lines), policy=policy.default)))
+                    (sender, recipients, message_from_bytes(b"".join(lines), policy=policy.default))
+                )
                 self.reply("250 queued")
             elif verb == "QUIT":
                 self.reply("221 bye")

@@ -20,8 +20,10 @@ DATABASE_URL = os.environ.get("CASEWORKS_TEST_DATABASE_URL", "")
 
 pytestmark = [
     pytest.mark.real_commits,
-    pytest.mark.skipif(not DATABASE_URL.startswith("postgresql"),
-                       reason="two processes sharing one database need PostgreSQL (set CASEWORKS_TEST_DATABASE_URL)"),
+    pytest.mark.skipif(
+        not DATABASE_URL.startswith("postgresql"),
+        reason="two processes sharing one database need PostgreSQL (set CASEWORKS_TEST_DATABASE_URL)",
+    ),
 ]
 
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -42,8 +44,10 @@ with app.app_context():
 def start_two(command):
     env = {**os.environ, "CASEWORKS_DATABASE_URL": DATABASE_URL}
     env.pop("CASEWORKS_SMTP_URL", None)
-    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=300) for p in processes]
     for p, (out, err) in zip(processes, outputs, strict=True):
         assert p.returncode == 0, out + err
@@ -64,20 +68,23 @@ def many_cases(make_case, make_child, users, places):
 
 
 def assert_one_planned_visit_per_open_case():
-    open_regular = (select(Visit.case_id, func.count().label("n"))
-                    .where(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None),
-                           Visit.purpose != VisitPurpose.COUNTY_LOOK)
-                    .group_by(Visit.case_id).subquery())
+    open_regular = (
+        select(Visit.case_id, func.count().label("n"))
+        .where(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.purpose != VisitPurpose.COUNTY_LOOK)
+        .group_by(Visit.case_id)
+        .subquery()
+    )
     rows = db.session.execute(
         select(Case.id, Case.stage, func.coalesce(open_regular.c.n, 0))
-        .outerjoin(open_regular, open_regular.c.case_id == Case.id).where(Case.stage != Stage.CLOSED)
+        .outerjoin(open_regular, open_regular.c.case_id == Case.id)
+        .where(Case.stage != Stage.CLOSED)
     ).all()
     assert len(rows) == 61
     for case_id, stage, n in rows:
         assert n == (0 if stage == Stage.PENDING_REVIEW else 1), (case_id, stage, n)
     looks = db.session.execute(
-        select(Visit.case_id, func.count()).where(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None),
-                                                  Visit.purpose == VisitPurpose.COUNTY_LOOK)
+        select(Visit.case_id, func.count())
+        .where(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.purpose == VisitPurpose.COUNTY_LOOK)
         .group_by(Visit.case_id)
     ).all()
     assert len(looks) == 9 and all(n == 1 for _, n in looks)

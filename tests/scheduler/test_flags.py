@@ -79,8 +79,9 @@ def test_stale_flag_by_the_county_profile_and_cleared_by_a_contact(day0, make_ca
 
 
 def test_stale_flag_counts_from_the_last_contact_and_skips_cases_not_visited(day0, make_case, users):
-    contacted = make_case(teacher=users.teacher, opened_date=day0 - timedelta(days=90),
-                          last_contact_date=day0 - timedelta(days=5))
+    contacted = make_case(
+        teacher=users.teacher, opened_date=day0 - timedelta(days=90), last_contact_date=day0 - timedelta(days=5)
+    )
     review = make_case(teacher=users.teacher, stage=Stage.PENDING_REVIEW, opened_date=day0 - timedelta(days=90))
     silent = make_case(teacher=users.teacher, opened_date=day0 - timedelta(days=90), is_stale=False)
     run("flag_stale_cases")

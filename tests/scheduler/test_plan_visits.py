@@ -25,8 +25,9 @@ def test_every_open_case_keeps_one_planned_visit_over_simulated_days(day0, make_
         make_case(kind=CaseKind.AT_RISK, cadre=users.village_cadre),  # support: monthly, cadre goes
         make_case(kind=CaseKind.SUSPECTED),  # verification, no one assigned yet
         make_case(stage=Stage.RETURNED, teacher=users.teacher),  # monitoring: weekly checks
-        make_case(stage=Stage.TOWNSHIP_PERSUASION, teacher=users.teacher2, village=places.vil_b1a,
-                  school=places.school_b1),
+        make_case(
+            stage=Stage.TOWNSHIP_PERSUASION, teacher=users.teacher2, village=places.vil_b1a, school=places.school_b1
+        ),
     ]
     # county B visits its ladder cases every 3 days
     db.session.add(PolicyProfile(county_id=places.county_b.id, ladder_visit_interval_days=3))
@@ -87,8 +88,9 @@ def test_duplicates_are_cancelled_and_the_result_is_what_ensure_planned_leaves(d
     other = make_case(cadre=users.village_cadre, kind=CaseKind.AT_RISK)
     for due in (day0 + timedelta(days=20), day0 + timedelta(days=2)):
         db.session.add(Visit(case_id=case.id, due_date=due, purpose=VisitPurpose.MONTHLY, planned_dt=clock.now()))
-    db.session.add(Visit(case_id=other.id, due_date=day0 - timedelta(days=4), purpose=VisitPurpose.LADDER,
-                         planned_dt=clock.now()))
+    db.session.add(
+        Visit(case_id=other.id, due_date=day0 - timedelta(days=4), purpose=VisitPurpose.LADDER, planned_dt=clock.now())
+    )
     db.session.flush()
     summary = run("plan_visits")["plan_visits"]
     assert (summary["cancelled"], summary["moved"]) == (1, 2)
@@ -102,8 +104,9 @@ def test_duplicates_are_cancelled_and_the_result_is_what_ensure_planned_leaves(d
 
 def test_a_visit_planned_by_hand_keeps_its_date(day0, make_case, users):
     case = make_case(teacher=users.teacher)
-    manual = operations.plan_visit(case, {"due_date": day0 + timedelta(days=12), "assignee_id": users.teacher2.id},
-                                   users.school_admin)
+    manual = operations.plan_visit(
+        case, {"due_date": day0 + timedelta(days=12), "assignee_id": users.teacher2.id}, users.school_admin
+    )
     run("plan_visits")
     assert manual in open_planned(case)
     assert manual.due_date == day0 + timedelta(days=12) and manual.purpose == VisitPurpose.MANUAL
@@ -148,5 +151,6 @@ def test_second_run_changes_nothing_and_each_run_writes_one_audit_entry(day0, ma
     assert entry.actor_name == "system" and entry.user_id is None and entry.data["planned"] == 5
     second = run("plan_visits")["plan_visits"]
     assert {k: v for k, v in second.items() if k not in ("open_cases", "county_look_cases")} == dict.fromkeys(
-        ("planned", "moved", "assigned", "cancelled", "looks_planned", "looks_moved", "looks_cancelled"), 0)
+        ("planned", "moved", "assigned", "cancelled", "looks_planned", "looks_moved", "looks_cancelled"), 0
+    )
     assert job_entries() == 1

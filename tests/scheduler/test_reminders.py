@@ -74,8 +74,9 @@ def test_logging_the_visit_starts_a_new_round(day0, make_case, users, no_smtp):
     clock.advance(days=6)
     run()
     first = open_planned(case)[0]
-    operations.log_visit(case, {"visit_date": clock.today(), "method": "home_visit", "outcome": "refused"},
-                         users.teacher, planned=first)
+    operations.log_visit(
+        case, {"visit_date": clock.today(), "method": "home_visit", "outcome": "refused"}, users.teacher, planned=first
+    )
     clock.advance(days=6)
     run()
     due = messages(kind="visit_due")
@@ -83,7 +84,9 @@ def test_logging_the_visit_starts_a_new_round(day0, make_case, users, no_smtp):
 
 
 def test_the_digest_waits_for_the_morning(day0, make_case, users, no_smtp):
-    make_case(teacher=users.teacher, opened_date=day0 - timedelta(days=20), stage_entered_date=day0 - timedelta(days=20))
+    make_case(
+        teacher=users.teacher, opened_date=day0 - timedelta(days=20), stage_entered_date=day0 - timedelta(days=20)
+    )
     clock.set_now(clock.local_date_start(day0) + timedelta(hours=7))  # 07:00 local
     run()
     assert messages(kind="visit_overdue") and not messages(kind="overdue_digest")
@@ -103,8 +106,12 @@ def test_no_email_without_smtp(day0, make_case, users, no_smtp):
 
 def test_email_sent_once_when_smtp_is_configured(app, day0, make_case, users, smtp_url):
     users.teacher.email = "teacher@example.cn"  # the cadre has no address: in-app only
-    case = make_case(teacher=users.teacher, cadre=users.village_cadre, opened_date=day0 - timedelta(days=40),
-                     stage_entered_date=day0 - timedelta(days=40))
+    case = make_case(
+        teacher=users.teacher,
+        cadre=users.village_cadre,
+        opened_date=day0 - timedelta(days=40),
+        stage_entered_date=day0 - timedelta(days=40),
+    )
     with SmtpSink() as sink:
         smtp_url(sink.url)
         summary = run()["send_reminders"]
@@ -150,7 +157,12 @@ def test_smtp_url_forms():
 
     plain = parse_smtp_url("smtp://user%40x:p%3Ass@mail.example.cn:587")
     assert (plain.host, plain.port, plain.username, plain.password, plain.use_ssl) == (
-        "mail.example.cn", 587, "user@x", "p:ss", False)
+        "mail.example.cn",
+        587,
+        "user@x",
+        "p:ss",
+        False,
+    )
     secure = parse_smtp_url("smtps://mail.example.cn")
     assert (secure.port, secure.use_ssl, secure.username) == (465, True, None)
     with pytest.raises(ValueError):

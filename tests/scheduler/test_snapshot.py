@@ -19,19 +19,25 @@ def snapshots(day):
 
 
 def change(case, from_stage, to_stage, when):
-    db.session.add(StageChange(case_id=case.id, transition="test", from_stage=from_stage, to_stage=to_stage,
-                               changed_dt=when))
+    db.session.add(
+        StageChange(case_id=case.id, transition="test", from_stage=from_stage, to_stage=to_stage, changed_dt=when)
+    )
 
 
 def test_snapshot_counts_per_county_and_township(day0, make_case, users, places):
-    a = make_case(teacher=users.teacher, cadre=users.village_cadre, opened_date=day0 - timedelta(days=60),
-                  stage_entered_date=day0 - timedelta(days=60))  # stale, visit overdue
+    a = make_case(
+        teacher=users.teacher,
+        cadre=users.village_cadre,
+        opened_date=day0 - timedelta(days=60),
+        stage_entered_date=day0 - timedelta(days=60),
+    )  # stale, visit overdue
     make_case(kind=CaseKind.AT_RISK, teacher=users.teacher)  # no cadre
     make_case(kind=CaseKind.SUSPECTED, village=places.vil_a2a, school=places.school_a2)  # nobody assigned
     returned = make_case(stage=Stage.RETURNED, teacher=users.teacher, cadre=users.village_cadre)
     make_case(stage=Stage.CLOSED, teacher=users.teacher, cadre=users.village_cadre)  # not counted
-    make_case(village=places.vil_b1a, school=places.school_b1, teacher=users.other_teacher,
-              cadre=users.other_village_cadre)
+    make_case(
+        village=places.vil_b1a, school=places.school_b1, teacher=users.other_teacher, cadre=users.other_village_cadre
+    )
     change(returned, Stage.SCHOOL_PERSUASION, Stage.RETURNED, clock.now() - timedelta(days=3))
     change(a, Stage.RETURNED, Stage.SCHOOL_PERSUASION, clock.now() - timedelta(days=2))  # a relapse
     change(a, Stage.SCHOOL_PERSUASION, Stage.RETURNED, clock.now() - timedelta(days=200))  # last term

@@ -23,16 +23,29 @@ def frozen_clock():
 
 @pytest.fixture
 def case(make_case, users):
-    return make_case(teacher=users.teacher, cadre=users.village_cadre, opened_date=TODAY - timedelta(days=40),
-                     stage_entered_date=TODAY - timedelta(days=40))
+    return make_case(
+        teacher=users.teacher,
+        cadre=users.village_cadre,
+        opened_date=TODAY - timedelta(days=40),
+        stage_entered_date=TODAY - timedelta(days=40),
+    )
 
 
 def _visit_data(**overrides):
-    data = {"visit_date": TODAY.isoformat(), "method": "home_visit", "visitors": ["teacher", "cadre"],
-            "visitor_names": "王老师、李主任", "met_with": "父亲", "findings": "孩子在家帮忙农活，父亲同意下周送回学校。",
-            "guardian_attitude": "supportive", "child_willingness": "hesitant", "outcome": "agreed_to_return",
-            "agreed_return_date": (TODAY + timedelta(days=3)).isoformat(), "next_step": "周一到校核查",
-            "client_uuid": "7d0b5f8e-3a1c-4c11-9d55-0f2d7a3b9c01"}
+    data = {
+        "visit_date": TODAY.isoformat(),
+        "method": "home_visit",
+        "visitors": ["teacher", "cadre"],
+        "visitor_names": "王老师、李主任",
+        "met_with": "父亲",
+        "findings": "孩子在家帮忙农活，父亲同意下周送回学校。",
+        "guardian_attitude": "supportive",
+        "child_willingness": "hesitant",
+        "outcome": "agreed_to_return",
+        "agreed_return_date": (TODAY + timedelta(days=3)).isoformat(),
+        "next_step": "周一到校核查",
+        "client_uuid": "7d0b5f8e-3a1c-4c11-9d55-0f2d7a3b9c01",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -58,8 +71,10 @@ def test_a_teacher_logs_a_planned_visit_and_the_next_is_planned(client, login, u
     assert following.due_date == TODAY + timedelta(days=7)
     timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Home visit: Agreed to return" in timeline and "孩子在家帮忙农活" in timeline
-    assert db.session.scalar(select(func.count()).select_from(audit.AuditEntry)
-                             .where(audit.AuditEntry.module == "visits")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(audit.AuditEntry).where(audit.AuditEntry.module == "visits"))
+        == 1
+    )
 
 
 def test_a_resubmitted_visit_is_recorded_once(client, login, users, case):
@@ -81,8 +96,9 @@ BAD = [
 
 
 @pytest.mark.parametrize("overrides,field,message", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
-def test_bad_visits_are_refused_by_the_field_and_nothing_is_saved(client, login, users, case, overrides, field,
-                                                                 message):
+def test_bad_visits_are_refused_by_the_field_and_nothing_is_saved(
+    client, login, users, case, overrides, field, message
+):
     login(users.teacher)
     response = client.post(f"/cases/{case.id}/visits/new", data=_visit_data(**overrides))
     assert response.status_code == 422
@@ -136,8 +152,9 @@ def test_my_visits_groups_by_when_they_are_due(client, login, users, make_case):
     db.session.flush()
     login(users.teacher)
     page = client.get("/visits/mine").get_data(as_text=True)
-    sections = {key: page.split(f'id="{key}"', 1)[1].split("</section>", 1)[0]
-                for key in ("overdue", "today", "week", "later")}
+    sections = {
+        key: page.split(f'id="{key}"', 1)[1].split("</section>", 1)[0] for key in ("overdue", "today", "week", "later")
+    }
     assert f"/cases/{overdue.id}" in sections["overdue"]
     assert f"/cases/{today.id}" in sections["today"]
     assert f"/cases/{week.id}" in sections["week"]
@@ -165,8 +182,10 @@ def test_the_overdue_overview_counts_by_school_village_and_person(client, login,
 
 def test_planning_and_cancelling(client, login, users, case):
     login(users.teacher)
-    response = client.post(f"/cases/{case.id}/visits/plan",
-                           data={"due_date": (TODAY + timedelta(days=2)).isoformat(), "assignee_id": users.teacher.id})
+    response = client.post(
+        f"/cases/{case.id}/visits/plan",
+        data={"due_date": (TODAY + timedelta(days=2)).isoformat(), "assignee_id": users.teacher.id},
+    )
     assert response.status_code == 302
     visit = db.session.scalars(select(Visit).where(Visit.purpose == "manual")).one()
     assert client.post(f"/visits/{visit.id}/cancel", data={"reason": ""}).status_code == 302
@@ -175,8 +194,10 @@ def test_planning_and_cancelling(client, login, users, case):
     client.post(f"/visits/{visit.id}/cancel", data={"reason": "家长外出，改期"})
     db.session.expire_all()
     assert visit.cancelled_dt is not None
-    refused = client.post(f"/cases/{case.id}/visits/plan",
-                          data={"due_date": (TODAY - timedelta(days=2)).isoformat(), "assignee_id": users.teacher.id})
+    refused = client.post(
+        f"/cases/{case.id}/visits/plan",
+        data={"due_date": (TODAY - timedelta(days=2)).isoformat(), "assignee_id": users.teacher.id},
+    )
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
     assert "cannot be due in the past" in page.split('id="field-due_date"', 1)[1].split("</div>", 1)[0]
@@ -185,12 +206,20 @@ def test_planning_and_cancelling(client, login, users, case):
 
 def test_support_measures(client, login, users, case):
     login(users.school_admin)
-    response = client.post(f"/cases/{case.id}/support", data={
-        "kind": "financial_aid", "detail": "两免一补，生活补助每学期625元", "responsible": "学校资助专干",
-        "start_date": TODAY.isoformat()})
+    response = client.post(
+        f"/cases/{case.id}/support",
+        data={
+            "kind": "financial_aid",
+            "detail": "两免一补，生活补助每学期625元",
+            "responsible": "学校资助专干",
+            "start_date": TODAY.isoformat(),
+        },
+    )
     assert response.status_code == 302
-    refused = client.post(f"/cases/{case.id}/support", data={
-        "kind": "referral", "detail": "转介残联", "responsible": "乡镇", "start_date": TODAY.isoformat()})
+    refused = client.post(
+        f"/cases/{case.id}/support",
+        data={"kind": "referral", "detail": "转介残联", "responsible": "乡镇", "start_date": TODAY.isoformat()},
+    )
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
     assert "Name the department" in page.split('id="field-department"', 1)[1].split("</div>", 1)[0]
