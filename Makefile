@@ -37,6 +37,7 @@ test: install
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check caseworks tests bench config.py wsgi.py
+	$(VENV)/bin/ruff format --check caseworks tests bench config.py wsgi.py
 
 # Debian's Chromium and CJK fonts for the browser tests (root, Debian). The package lists are
 # refreshed first: a fresh machine (or container) has none, and install would not find chromium.

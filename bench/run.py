@@ -378,7 +378,8 @@ def sweep(url, label):
 def sweep_report(sweeps):
     lines = [
         "",
-        f"## Scheduler sweep (province data, `flask --app wsgi scheduler --once`; target under {SWEEP_TARGET_SECONDS} s)",
+        "## Scheduler sweep (province data, `flask --app wsgi scheduler --once`; "
+        f"target under {SWEEP_TARGET_SECONDS} s)",
         "",
         "| sweep | exit | wall s (incl. app start-up) |",
         "|---|---:|---:|",
@@ -418,7 +419,8 @@ def report(rows, notes, facts, requests, sweeps=None):
     lines += [
         f"- case detail is case {facts.case_id}; name search is `q={facts.name_query}`",
         "",
-        "| page | user | HTTP | median ms | p95 ms | SQL/request (province) | SQL/request (county) | raw SQL median ms |",
+        "| page | user | HTTP | median ms | p95 ms | SQL/request (province) | SQL/request (county) "
+        "| raw SQL median ms |",
         "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

@@ -213,7 +213,8 @@ def verify(session=None, batch=5000) -> VerifyResult:
             False,
             checked,
             head.last_id,
-            f"the chain head points at entry {head.last_id} but the chain ends at {last_id} (entries at the end were removed or changed)",
+            f"the chain head points at entry {head.last_id} but the chain ends at {last_id} "
+            "(entries at the end were removed or changed)",
         )
     return VerifyResult(True, checked)
 

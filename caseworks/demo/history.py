@@ -111,9 +111,9 @@ def entry_dates(rng, path, opened, entered):
     return dates
 
 
-#: least days between entering one stage and the next (one, unless named here): a notice is served in township persuasion
-#: before the administrative procedure; the judicial one starts after a deadline of 15 days
-#: lapsed; a monitoring period of 30 days ends before review
+#: least days between entering one stage and the next (one, unless named here): a notice is
+#: served in township persuasion before the administrative procedure; the judicial one starts
+#: after a deadline of 15 days lapsed; a monitoring period of 30 days ends before review
 MIN_GAPS = {
     ("school_persuasion", "township_persuasion"): 2,
     ("township_persuasion", "administrative"): 3,

@@ -172,7 +172,8 @@ def situation(rng, kind, stage, reasons, dropout_date):
 
 def plan_summary(rng, kind, reasons):
     goal = "按期入学" if kind == "never_enrolled" else "尽快返校并稳定就读"
-    return f"一人一案：以{goal}为目标，包保教师和包村干部双线包保，针对“{REASON_PHRASES[reasons[0]]}”制定帮扶措施，每周联系家长一次。"
+    reason = REASON_PHRASES[reasons[0]]
+    return f"一人一案：以{goal}为目标，包保教师和包村干部双线包保，针对“{reason}”制定帮扶措施，每周联系家长一次。"
 
 
 # --- what a visit says ------------------------------------------------------------------------
