@@ -11,10 +11,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
 
 
-class EmptyForm(FlaskForm):
-    """For buttons that POST (CSRF only)."""
-
-
 PHONE = r"^1[3-9]\d{9}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 STATUS_CHOICES = [

@@ -1,21 +1,19 @@
 """Login and logout, and the administration of users."""
 
-from functools import wraps
-
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from caseworks.accounts import operations, queries
 from caseworks.accounts.blueprint import bp
-from caseworks.accounts.forms import CreateUserForm, EditUserForm, EmptyForm, LoginForm, PasswordForm, UserFilterForm
+from caseworks.accounts.forms import CreateUserForm, EditUserForm, LoginForm, PasswordForm, UserFilterForm
 from caseworks.accounts.models import User
 from caseworks.core.choices import Role
-from caseworks.core.forms import attach_error
+from caseworks.core.forms import EmptyForm
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
-from caseworks.core.views import home_url, safe_local_path
+from caseworks.core.views import admin_required, home_url, page_status, refusals, safe_local_path
 from caseworks.extensions import db, login_manager
 from caseworks.places import queries as place_queries
 
@@ -80,21 +78,6 @@ USERS_PER_PAGE = 25
 nav_item("accounts.list_users", _l("Users"), roles=[Role.ADMIN], order=80)
 
 
-def admin_required(view):
-    """Log in first (anonymous → the login page), then be an administrator (else 403: these
-    are not case pages, so refusing says nothing about any case)."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if current_user.role != Role.ADMIN:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def _admin():
     return current_user._get_current_object()
 
@@ -125,9 +108,9 @@ def create_user():
         form.place.data = request.args.get("place", "")
         if request.args.get("role") in {r.value for r in Role}:
             form.role.data = request.args["role"]
-    error = None
+    done = None
     if form.validate_on_submit():
-        try:
+        with refusals(form) as done:
             user = operations.create_user(
                 _admin(),
                 username=form.username.data,
@@ -138,13 +121,10 @@ def create_user():
                 place=place_queries.place_by_code(form.place.data),
                 password=form.password.data,
             )
-        except operations.AccountError as exc:
-            error = attach_error(form, exc)
-        else:
+        if done:
             flash(_("%(name)s was created.", name=user.full_name), "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
-    status = 422 if (form.errors or error) else 200
-    return render_template("accounts/user_form.html", form=form, user=None, error=error), status
+    return render_template("accounts/user_form.html", form=form, user=None), page_status(done)
 
 
 @bp.route("/admin/users/<int:user_id>")
@@ -166,9 +146,9 @@ def edit_user(user_id):
         form.email.data = user.email
         form.role.data = user.role
         form.place.data = place.code if place is not None else ""
-    error = None
+    done = None
     if form.validate_on_submit():
-        try:
+        with refusals(form) as done:
             operations.update_user(
                 _admin(),
                 user,
@@ -178,23 +158,18 @@ def edit_user(user_id):
                 role=form.role.data,
                 place=place_queries.place_by_code(form.place.data),
             )
-        except operations.AccountError as exc:
-            error = attach_error(form, exc)
-        else:
+        if done:
             flash(_("The changes to %(name)s were saved.", name=user.full_name), "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
-    status = 422 if (form.errors or error) else 200
-    return render_template("accounts/user_form.html", form=form, user=user, error=error), status
+    return render_template("accounts/user_form.html", form=form, user=user), page_status(done)
 
 
 def _user_action(user_id, operation, done_message):
     user = queries.get_user_or_404(user_id, queries.root_of(current_user))
     if EmptyForm().validate_on_submit():
-        try:
+        with refusals() as done:
             operation(_admin(), user)
-        except operations.AccountError as exc:
-            flash(exc.message, "error")
-        else:
+        if done:
             flash(done_message(user), "success")
     return redirect(url_for("accounts.show_user", user_id=user.id))
 
@@ -220,17 +195,14 @@ def reactivate_user(user_id):
 def reset_password(user_id):
     user = queries.get_user_or_404(user_id, queries.root_of(current_user))
     form = PasswordForm()
-    error = None
+    done = None
     if form.validate_on_submit():
-        try:
+        with refusals(form) as done:
             operations.reset_password(_admin(), user, form.password.data)
-        except operations.AccountError as exc:
-            error = attach_error(form, exc)
-        else:
+        if done:
             if user.id == current_user.id:
                 # the administrator's own session would end with the old session version
                 login_user(user)
             flash(_("The password of %(name)s was reset.", name=user.full_name), "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
-    status = 422 if (form.errors or error) else 200
-    return render_template("accounts/password.html", form=form, user=user, error=error), status
+    return render_template("accounts/password.html", form=form, user=user), page_status(done)

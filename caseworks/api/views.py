@@ -8,7 +8,6 @@ import uuid
 
 from flask import abort, current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from caseworks.api import openapi
 from caseworks.api.auth import token_required
@@ -17,7 +16,7 @@ from caseworks.cases import queries as case_queries
 from caseworks.core import permissions, scope
 from caseworks.core.idnumber import mask_phone
 from caseworks.core.timeline import timeline_for
-from caseworks.extensions import db
+from caseworks.core.views import refusals
 from caseworks.visits import operations as visit_ops
 from caseworks.visits import queries as visit_queries
 from caseworks.visits.forms import LogVisitForm
@@ -154,14 +153,14 @@ def log_visit(case_id):
             ), 422
     if not form.validate():
         return jsonify(error="Invalid input", status=422, fields=_errors(form)), 422
-    try:
-        with db.session.begin_nested():
-            visit = visit_ops.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid)
-    except visit_ops.VisitError as error:
-        return jsonify(error="Invalid input", status=422, fields={error.field or "visit": [str(error.message)]}), 422
-    except IntegrityError:
+    with refusals(duplicate=True, show=False) as done:
+        visit = visit_ops.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid)
+    if done.duplicate:
         # the same submission arriving twice at once: the first one stands
         return jsonify(_visit(visit_ops.find_by_client_uuid(client_uuid))), 200
+    if not done:
+        error = done.refusal
+        return jsonify(error="Invalid input", status=422, fields={error.field or "visit": [str(error.message)]}), 422
     return jsonify(_visit(visit)), 201
 
 

@@ -1,49 +1,20 @@
 """The case register's pages: the list, registering a child, the case, its changes and people."""
 
-from functools import wraps
-
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from caseworks.cases import operations, queries
 from caseworks.cases.blueprint import bp
 from caseworks.cases.forms import AssignForm, EditCaseForm, PlanItemForm, RegisterCaseForm
-from caseworks.core import permissions, scope
+from caseworks.core import permissions
 from caseworks.core.choices import CaseKind, Role, SpecialGroup, Stage, option
-from caseworks.core.errors import VersionConflict
-from caseworks.core.forms import show_error
-from caseworks.core.nav import CASE_PANELS, nav_item
-from caseworks.core.timeline import timeline_for
-from caseworks.extensions import db
+from caseworks.core.nav import nav_item
+from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
 
 nav_item("cases.list_cases", _l("Cases"), permissions.CASE_ROLES, order=10)
-nav_item("cases.new_case", _l("Register a child"), permissions.OPENING_ROLES, order=20)
-
-CONFLICT_MESSAGE = _l(
-    "Someone else changed this case while you were working on it. Your changes were not saved: "
-    "reload the case to see theirs, then try again."
-)
-
-
-def case_roles_only(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not permissions.works_on_cases(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return login_required(wrapper)
-
-
-def load_case(case_id, permission=None):
-    """The case through the user's scope (404 outside it), then the permission (403)."""
-    case = scope.get_case_or_404(case_id, current_user)
-    if permission is not None and not permission(current_user, case):
-        abort(403)
-    return case
+nav_item("cases.new_case", _l("Register a child"), permissions.CASE_WORKERS, order=20)
 
 
 @bp.route("/cases")
@@ -68,8 +39,7 @@ def _place_choices(form, user):
     schools = queries.schools_for(user)
     form.village_id.choices = village_options(villages)
     form.school_id.choices = [option(s.id, s.name) for s in schools]
-    if user.role not in (Role.TEACHER, Role.SCHOOL_ADMIN):
-        # a child who never enrolled is found by the government line; school staff register at their school
+    if permissions.may_register_unenrolled(user):
         form.school_id.choices.append(option(0, _("None (not enrolled)")))
     return villages, schools
 
@@ -86,52 +56,22 @@ def new_case():
             form.school_id.data = schools[0].id
         if current_user.role == Role.VILLAGE_CADRE:
             form.village_id.data = current_user.area_id
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                case = operations.register_case(form.data, current_user, villages=villages, schools=schools)
-        except operations.CaseError as error:
-            show_error(form, error)
-            status = 422
-        except IntegrityError:
-            # the same child registered at the same moment by another request (or a double click)
-            form.id_number.errors = [*form.id_number.errors, _("A child with this ID number is already registered.")]
-            status = 409
-        else:
+        # the same child registered at the same moment by another request (or a double click)
+        duplicate = operations.CaseError(_l("A child with this ID number is already registered."), "id_number")
+        with refusals(form, duplicate=duplicate) as done:
+            case = operations.register_case(form.data, current_user, villages=villages, schools=schools)
+        if done:
             flash(_("%(name)s is registered and the case is open.", name=case.child.name), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cases/new.html", form=form), status
+    return render_template("cases/new.html", form=form), page_status(done)
 
 
 @bp.route("/cases/<int:case_id>")
 @case_roles_only
 def case_detail(case_id):
     return render_case(load_case(case_id))
-
-
-def render_case(case, *, revealed=False, plan_form=None, status=200, **posted_forms):
-    """The case page: facts, people, plan, the steps the user may take, and the timeline.
-    A form posted from the page and refused comes back filled in (``posted_forms``, by the name
-    its panel gives it), with its messages by the fields."""
-    g.case_forms = posted_forms
-    case = queries.load_case_details(case)
-    user = current_user
-    may_edit = permissions.may_edit_case(user, case)
-    return render_template(
-        "cases/detail.html",
-        case=case,
-        revealed=revealed,
-        timeline=timeline_for(case),
-        may_edit=may_edit,
-        may_assign_teacher=permissions.may_assign_teacher(user, case),
-        may_assign_cadre=permissions.may_assign_cadre(user, case),
-        may_see_sensitive=permissions.may_see_sensitive(user, case),
-        plan_form=plan_form or (PlanItemForm() if may_edit else None),
-        panels=[(p.template, ctx, p.order) for p in CASE_PANELS if (ctx := p.context(case, user)) is not None],
-    ), status
 
 
 @bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
@@ -153,33 +93,22 @@ def edit_case(case_id):
     if request.method == "GET":
         _fill_edit_form(form, case)
         operations.reveal_sensitive(case, current_user)  # the form shows the full numbers
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                operations.update_case(
-                    case,
-                    form.data,
-                    current_user,
-                    villages=_with_current_village(villages, case),
-                    schools=_with_current_school(schools, case),
-                    version=form.version.data,
-                )
-        except VersionConflict:
-            flash(CONFLICT_MESSAGE, "error")
-            status = 409
-        except operations.CaseError as error:
-            show_error(form, error)
-            status = 422
-        except IntegrityError:
-            form.id_number.errors = [*form.id_number.errors, _("Another child is registered with this ID number.")]
-            status = 409
-        else:
+        duplicate = operations.CaseError(_l("Another child is registered with this ID number."), "id_number")
+        with refusals(form, duplicate=duplicate) as done:
+            operations.update_case(
+                case,
+                form.data,
+                current_user,
+                villages=_with_current_village(villages, case),
+                schools=_with_current_school(schools, case),
+                version=form.version.data,
+            )
+        if done:
             flash(_("The case is saved."), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cases/edit.html", form=form, case=case), status
+    return render_template("cases/edit.html", form=form, case=case), page_status(done)
 
 
 def _with_current_village(villages, case):
@@ -254,28 +183,18 @@ def assign(case_id, line):
     if request.method == "GET":
         form.version.data = case.version
         form.user_id.data = case.teacher_id if line == "teacher" else case.cadre_id
-    status = 200
+    done = None
     if form.validate_on_submit():
-        person = next((u for u in candidates if u.id == form.user_id.data), None)
-        try:
-            with db.session.begin_nested():
-                if person is None:
-                    raise operations.CaseError(_l("Choose a person from the list."), "user_id")
-                assign_person(case, person, current_user, version=form.version.data)
-        except VersionConflict:
-            flash(CONFLICT_MESSAGE, "error")
-            status = 409
-        except operations.CaseError as error:
-            show_error(form, error)
-            status = 422
-        else:
+        # the form accepts only the listed people
+        person = next(u for u in candidates if u.id == form.user_id.data)
+        with refusals(form) as done:
+            assign_person(case, person, current_user, version=form.version.data)
+        if done:
             flash(_("%(name)s is assigned to the case.", name=person.full_name), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "cases/assign.html", form=form, case=case, title=title, line=line, candidates=candidates
-    ), status
+    ), page_status(done)
 
 
 @bp.route("/cases/<int:case_id>/plan", methods=["POST"])
@@ -287,4 +206,4 @@ def add_plan_item(case_id):
         operations.add_plan_item(case, form.data, current_user)
         flash(_("The measure is added to the plan."), "success")
         return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="plan"))
-    return render_case(case, plan_form=form, status=422)
+    return render_case(case, status=422, plan_form=form)

@@ -149,6 +149,9 @@ LADDER_STAGES = (
     Stage.JUDICIAL,
 )
 OPEN_STAGES = tuple(s for s in Stage if s is not Stage.CLOSED)
+#: stages in which a written notice is issued, and in which its lapsed deadline calls for the
+#: next step
+NOTICE_STAGES = (Stage.TOWNSHIP_PERSUASION, Stage.ADMINISTRATIVE)
 
 
 class DropoutReason(LabelledChoice):

@@ -1,6 +1,11 @@
 """What views do with refused input: a message by its field, or at the top of the page."""
 
 from flask import flash
+from flask_wtf import FlaskForm
+
+
+class EmptyForm(FlaskForm):
+    """For buttons that POST (CSRF only)."""
 
 
 def attach_error(form, error):

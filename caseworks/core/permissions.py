@@ -1,20 +1,16 @@
-"""Named permissions: what a user may do to a case they can see.
+"""Named permissions: what a user may do to a case they can see. Every such rule is here.
 
 Seeing a case is decided by :mod:`caseworks.core.scope`; these functions decide acting on it.
-Each takes the user and the case (already loaded through the scope) and returns a bool.
-Stage transitions keep their role rules with the transitions themselves, in the ladder module.
+Each takes the user and the case (already loaded through the scope) and returns a bool. The case
+page, the other pages and the JSON API all ask these same functions. Stage transitions declare
+only their role lists (in :mod:`caseworks.ladder.transitions`); whether a user may take one is
+:func:`may_take_transition`, here.
 """
 
-from caseworks.core.choices import Role
+from caseworks.core.choices import NOTICE_STAGES, Role, Stage
+from caseworks.core.scope import holds
 
-
-def holds(user, case):
-    """The case is in the user's own scope (not only visible through a waiting transfer)."""
-    from caseworks.core.scope import holds as in_own_scope
-
-    return in_own_scope(user, case)
-
-
+#: roles that work on cases (every role but the administrator)
 CASE_ROLES = (
     Role.TEACHER,
     Role.VILLAGE_CADRE,
@@ -22,10 +18,15 @@ CASE_ROLES = (
     Role.TOWNSHIP_OFFICIAL,
     Role.COUNTY_REVIEWER,
 )
-#: roles that may open a case (report a child)
-OPENING_ROLES = (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE, Role.TEACHER)
+#: roles that work a case in the field: they register children, log contacts and take the
+#: first steps of the ladder (county reviewers read case facts only)
+CASE_WORKERS = (Role.TEACHER, Role.VILLAGE_CADRE, Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL)
+#: roles that act only on the cases assigned to them (the two lines, 双线控辍)
+ASSIGNEE_ROLES = (Role.TEACHER, Role.VILLAGE_CADRE)
 #: roles that may see full ID numbers and guardian phones (each look is audited)
-SENSITIVE_READERS = (Role.TEACHER, Role.VILLAGE_CADRE, Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
+SENSITIVE_READERS = CASE_ROLES
+#: school staff register children at their own school, never as "not enrolled"
+SCHOOL_STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
 
 
 def works_on_cases(user):
@@ -33,20 +34,36 @@ def works_on_cases(user):
 
 
 def may_open_case(user):
-    return user.is_authenticated and user.role in OPENING_ROLES
+    return user.is_authenticated and user.role in CASE_WORKERS
+
+
+def may_register_unenrolled(user):
+    """A child who never enrolled is found by the government line; school staff register
+    children at their own school."""
+    return user.role not in SCHOOL_STAFF
 
 
 def is_assignee(user, case):
     return user.id in (case.teacher_id, case.cadre_id)
 
 
+def acts_on(user, case):
+    """The case is the user's to work on: a teacher or cadre on the cases assigned to them, any
+    other role on the cases in its own scope (not those it only sees through a waiting transfer)."""
+    if user.role in ASSIGNEE_ROLES:
+        return is_assignee(user, case)
+    return holds(user, case)
+
+
 def may_edit_case(user, case):
     """Change the child's facts, the reasons and the plan. Reviewers only read case facts."""
-    if not case.is_open:
-        return False
-    if user.role in (Role.TEACHER, Role.VILLAGE_CADRE):
-        return is_assignee(user, case)
-    return user.role in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL) and holds(user, case)
+    return case.is_open and user.role in CASE_WORKERS and acts_on(user, case)
+
+
+def may_log_visit(user, case):
+    """Log, plan or cancel a visit or contact: the assignees, the school admin and the township
+    official of an open case."""
+    return case.is_open and user.role in CASE_WORKERS and acts_on(user, case)
 
 
 def may_assign_teacher(user, case):
@@ -56,23 +73,58 @@ def may_assign_teacher(user, case):
 
 def may_assign_cadre(user, case):
     """A township official of the case's (household) township assigns the village cadre."""
-    return (
-        case.is_open
-        and user.role == Role.TOWNSHIP_OFFICIAL
-        and user.area is not None
-        and case.township_id == user.area.township_id
-    )
-
-
-def may_log_visit(user, case):
-    """Log a visit or contact: the assignees, the school admin and the township official."""
-    if not case.is_open:
-        return False
-    if user.role in (Role.TEACHER, Role.VILLAGE_CADRE):
-        return is_assignee(user, case)
-    return user.role in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL) and holds(user, case)
+    return case.is_open and user.role == Role.TOWNSHIP_OFFICIAL and _in_own_township(user, case)
 
 
 def may_see_sensitive(user, case):
     """The full ID number and phones, for the people who hold the case (each look is audited)."""
     return user.role in SENSITIVE_READERS and holds(user, case)
+
+
+def may_take_transition(user, case, transition):
+    """A person may take a transition whose role list names their role, on a case they act on.
+    Transitions made by the scheduler are never a person's."""
+    if transition.system_only or user is None or user.role not in transition.roles:
+        return False
+    return acts_on(user, case)
+
+
+def may_manage_notices(user, case):
+    """Notices are issued and served by the officials of the case's township."""
+    return case.is_open and user.role == Role.TOWNSHIP_OFFICIAL and _in_own_township(user, case)
+
+
+def may_issue_notice(user, case):
+    """A notice is issued in township persuasion or the administrative procedure."""
+    return may_manage_notices(user, case) and case.stage in NOTICE_STAGES
+
+
+def may_record_legal_step(user, case):
+    """Legal steps are recorded in the judicial procedure by the township or the county."""
+    return case.stage == Stage.JUDICIAL and (
+        may_manage_notices(user, case) or (user.role == Role.COUNTY_REVIEWER and holds(user, case))
+    )
+
+
+def may_transfer(user, case):
+    """The township official of the case's township, or the school admin of its school, hands
+    the case to another township."""
+    return case.is_open and (may_manage_notices(user, case) or may_assign_teacher(user, case))
+
+
+def may_decide_transfer(user, transfer):
+    """Only an official of the receiving township accepts or declines a waiting transfer."""
+    return (
+        transfer.decided_dt is None
+        and user.role == Role.TOWNSHIP_OFFICIAL
+        and transfer.to_township_id == user.township_id
+    )
+
+
+def may_review(user):
+    """County review: the queue, decisions, spot checks and the audit trail."""
+    return user.is_authenticated and user.role == Role.COUNTY_REVIEWER
+
+
+def _in_own_township(user, case):
+    return user.township_id is not None and case.township_id == user.township_id

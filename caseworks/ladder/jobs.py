@@ -18,6 +18,7 @@ from caseworks.extensions import db
 from caseworks.inbox.jobs import Outbox
 from caseworks.ladder import transitions
 from caseworks.ladder.models import Notice
+from caseworks.ladder.queries import lapsed_notice
 from caseworks.places.models import Area
 from caseworks.scheduler.registry import scheduled_job
 
@@ -60,7 +61,7 @@ def flag_lapsed_deadlines(today):
     notices = db.session.scalars(
         select(Notice)
         .join(Case, Case.id == Notice.case_id)
-        .where(Notice.deadline_date < today, Notice.lapsed_flagged_dt.is_(None), Case.stage.in_(tuple(NEXT_STEP)))
+        .where(lapsed_notice(today), Notice.lapsed_flagged_dt.is_(None))
         .options(joinedload(Notice.case).joinedload(Case.child))
     ).all()
     if not notices:

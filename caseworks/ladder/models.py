@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseworks.core import clock
+from caseworks.core.choices import NOTICE_STAGES
 from caseworks.extensions import db
 
 
@@ -74,6 +75,11 @@ class Notice(db.Model):
 
     issued_by = relationship("User")
     case = relationship("Case")
+
+    def has_lapsed(self, today, stage):
+        """Served, its deadline passed, and the case (now at ``stage``) still waits for the next
+        step. The same rule in SQL is :func:`caseworks.ladder.queries.lapsed_notice`."""
+        return self.deadline_date is not None and self.deadline_date < today and stage in NOTICE_STAGES
 
 
 class LegalStep(db.Model):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseworks.core import audit, clock
-from caseworks.core.choices import AreaLevel, NoticeKind, Stage
+from caseworks.core.choices import NOTICE_STAGES, AreaLevel, NoticeKind
 from caseworks.core.errors import Refused
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
@@ -19,9 +19,6 @@ from caseworks.places.models import Area, School
 
 class LadderError(Refused):
     """A rule of notices, legal steps or transfers refused the change."""
-
-
-NOTICE_STAGES = (Stage.TOWNSHIP_PERSUASION, Stage.ADMINISTRATIVE)
 
 
 def _next_notice_number(county_id, year):

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from caseworks.core import audit, clock, scope
+from caseworks.core import audit, clock, permissions
 from caseworks.core.choices import LADDER_STAGES, CaseKind, ClosedOutcome, Role, Stage
 from caseworks.core.errors import Refused
-from caseworks.core.permissions import is_assignee
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.ladder.models import ClosureRequest, Notice, StageChange
+from caseworks.ladder.operations import record_legal_step
 
 
 class TransitionRefused(Refused):
@@ -46,11 +46,8 @@ class Transition:
     system_only: bool = False
 
     def allowed_for(self, user, case):
-        if self.system_only or user is None or user.role not in self.roles:
-            return False
-        if user.role in (Role.TEACHER, Role.VILLAGE_CADRE):
-            return is_assignee(user, case)
-        return scope.holds(user, case)
+        """Whether ``user`` may take it on ``case`` (:func:`permissions.may_take_transition`)."""
+        return permissions.may_take_transition(user, case, self)
 
     def unmet(self, case, profile=None):
         if self.guard is None:
@@ -172,6 +169,11 @@ def _dismiss(case, actor, data, reason):
     case.dismissed_reason = reason
 
 
+def _start_judicial(case, actor, data, reason):
+    """The judicial procedure starts with its first legal step, recorded with it."""
+    record_legal_step(case, data, actor)
+
+
 def _record_return(case, actor, data, reason):
     """The school confirms the child is back: the monitoring period starts."""
     return_date = data["return_date"]
@@ -279,7 +281,6 @@ def _reviewable(case, profile):
     return [] if request is not None else [_l("There is no closure request to decide.")]
 
 
-CASE_WORKERS = (Role.TEACHER, Role.VILLAGE_CADRE, Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL)
 BEFORE_REVIEW = (Stage.VERIFICATION, Stage.SUPPORT, *LADDER_STAGES, Stage.RETURNED)
 
 TRANSITIONS = {
@@ -290,7 +291,7 @@ TRANSITIONS = {
             _l("Confirm the dropout"),
             (Stage.VERIFICATION,),
             Stage.SCHOOL_PERSUASION,
-            CASE_WORKERS,
+            permissions.CASE_WORKERS,
             effect=_confirm,
         ),
         Transition(
@@ -307,7 +308,7 @@ TRANSITIONS = {
             _l("Report that the child stopped attending"),
             (Stage.SUPPORT,),
             Stage.SCHOOL_PERSUASION,
-            CASE_WORKERS,
+            permissions.CASE_WORKERS,
             reason_required=True,
             effect=_confirm,
         ),
@@ -337,6 +338,7 @@ TRANSITIONS = {
             (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER),
             reason_required=True,
             guard=_deadline_lapsed,
+            effect=_start_judicial,
             form="legal_step",
         ),
         Transition(

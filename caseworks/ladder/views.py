@@ -1,20 +1,20 @@
 """Ladder pages: taking a step (with what it needs), notices (issue, print, serve), legal steps
-and transfers. Whether a step may happen is decided in caseworks.ladder.transitions."""
+and transfers. Whether a step may happen is decided in caseworks.ladder.transitions, who may do
+what in caseworks.core.permissions."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseworks.accounts.forms import EmptyForm
 from caseworks.cases.operations import reveal_sensitive
-from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case, render_case
-from caseworks.core import permissions, scope
-from caseworks.core.choices import Role, option
-from caseworks.core.errors import VersionConflict, check_version
-from caseworks.core.forms import show_error
+from caseworks.core import clock, permissions
+from caseworks.core.choices import option
+from caseworks.core.errors import check_version
+from caseworks.core.forms import EmptyForm
 from caseworks.core.nav import case_panel, posted_form
 from caseworks.core.policy import profile_for
+from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
 from caseworks.extensions import db
 from caseworks.ladder import operations, transitions
 from caseworks.ladder.blueprint import bp
@@ -35,37 +35,24 @@ from caseworks.places.models import School
 STEP_FORMS = {None: StepForm, "return": ReturnForm, "closure": ClosureForm, "legal_step": JudicialStepForm}
 
 
-def may_manage_notices(user, case):
-    """Notices are issued and served by the officials of the case's township."""
-    return case.is_open and user.role == Role.TOWNSHIP_OFFICIAL and case.township_id == user.township_id
-
-
-def may_record_legal_step(user, case):
-    return case.stage == "judicial" and (may_manage_notices(user, case) or user.role == Role.COUNTY_REVIEWER)
-
-
-def may_transfer(user, case):
-    return case.is_open and (may_manage_notices(user, case) or permissions.may_assign_teacher(user, case))
-
-
 @case_panel("ladder/_panel.html", order=5)
 def ladder_panel(case, user):
     transfer = operations.open_transfer(case)
+    notices = db.session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)).all()
+    may_legal_step = permissions.may_record_legal_step(user, case)
     return {
         "options": transitions.options(user, case),
-        "notices": db.session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)).all(),
+        "notices": notices,
+        "lapsed": {n.id for n in notices if n.has_lapsed(clock.today(), case.stage)},
         "legal_steps": db.session.scalars(
             select(LegalStep).where(LegalStep.case_id == case.id).order_by(LegalStep.step_date, LegalStep.id)
         ).all(),
         "closure": transitions.open_closure_request(case),
         "transfer": transfer,
-        "may_notice": may_manage_notices(user, case),
-        "may_legal_step": may_record_legal_step(user, case),
-        "legal_form": posted_form("legal_form", LegalStepForm) if may_record_legal_step(user, case) else None,
-        "may_transfer": may_transfer(user, case) and transfer is None,
-        "may_receive": transfer is not None
-        and user.role == Role.TOWNSHIP_OFFICIAL
-        and transfer.to_township_id == user.township_id,
+        "may_issue_notice": permissions.may_issue_notice(user, case),
+        "legal_form": posted_form("legal_form", LegalStepForm) if may_legal_step else None,
+        "may_transfer": permissions.may_transfer(user, case) and transfer is None,
+        "may_receive": transfer is not None and permissions.may_decide_transfer(user, transfer),
         "serve_form": ServeForm(),
     }
 
@@ -89,34 +76,21 @@ def take_step(case_id, name):
     transition = transitions.TRANSITIONS.get(name)
     if transition is None or transition.system_only:
         abort(404)
-    case = scope.get_case_or_404(case_id, current_user, for_update=request.method == "POST")
+    case = load_case(case_id, for_update=request.method == "POST")
     if current_user.role not in transition.roles:
         abort(403)
     form = _step_form(transition, case)
     if request.method == "GET":
         form.version.data = case.version
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                check_version(case, form.version.data)
-                data = form.step_data() if hasattr(form, "step_data") else {}
-                transitions.apply(
-                    case, name, current_user, reason=form.reason.data, evidence=form.evidence.data, data=data
-                )
-                if transition.form == "legal_step":
-                    operations.record_legal_step(case, data, current_user)
-        except VersionConflict:
-            flash(CONFLICT_MESSAGE, "error")
-            status = 409
-        except (transitions.TransitionRefused, operations.LadderError) as refused:
-            show_error(form, refused)
-            status = 422
-        else:
+        with refusals(form) as done:
+            check_version(case, form.version.data)
+            data = form.step_data() if hasattr(form, "step_data") else {}
+            transitions.apply(case, name, current_user, reason=form.reason.data, evidence=form.evidence.data, data=data)
+        if done:
             flash(_("Done: %(step)s.", step=transition.label), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    elif request.method == "POST":
-        status = 422
     allowed = transition.allowed_for(current_user, case) and case.stage in transition.from_stages
     return render_template(
         "ladder/step.html",
@@ -125,45 +99,37 @@ def take_step(case_id, name):
         transition=transition,
         allowed=allowed,
         unmet=transition.unmet(case) if allowed else [],
-    ), status
+    ), page_status(done)
 
 
 @bp.route("/cases/<int:case_id>/notices/new", methods=["GET", "POST"])
 @case_roles_only
 def issue_notice(case_id):
     # the case row is locked while a notice is numbered (a double submit waits, then is refused)
-    case = scope.get_case_or_404(case_id, current_user, for_update=request.method == "POST")
-    if not may_manage_notices(current_user, case):
-        abort(403)
+    case = load_case(case_id, permissions.may_manage_notices, for_update=request.method == "POST")
     form = NoticeForm()
     if request.method == "GET":
         form.deadline_days.data = profile_for(case.county_id).notice_deadline_days
         if case.child.guardians:
             form.recipient.data = case.child.guardians[0].name
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                notice = operations.issue_notice(case, form.data, current_user)
-        except operations.LadderError as error:
-            show_error(form, error)
-            status = 422
-        else:
+        with refusals(form) as done:
+            notice = operations.issue_notice(case, form.data, current_user)
+        if done:
             flash(
                 _("Notice %(no)s is issued: print it, serve it, then record the service.", no=notice.document_no),
                 "success",
             )
             return redirect(url_for("ladder.show_notice", notice_id=notice.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("ladder/notice_form.html", case=case, form=form), status
+    return render_template("ladder/notice_form.html", case=case, form=form), page_status(done)
 
 
-def _scoped_notice(notice_id):
+def _scoped_notice(notice_id, permission=None):
     notice = db.session.get(Notice, notice_id)
     if notice is None:
         abort(404)
-    return notice, load_case(notice.case_id)
+    return notice, load_case(notice.case_id, permission)
 
 
 @bp.route("/notices/<int:notice_id>")
@@ -177,44 +143,39 @@ def show_notice(notice_id):
         notice=notice,
         case=case,
         serve_form=ServeForm(),
-        may_serve=may_manage_notices(current_user, case) and notice.served_date is None,
+        may_serve=permissions.may_manage_notices(current_user, case) and notice.served_date is None,
     )
 
 
 @bp.route("/notices/<int:notice_id>/serve", methods=["POST"])
 @case_roles_only
 def serve_notice(notice_id):
-    notice, case = _scoped_notice(notice_id)
-    if not may_manage_notices(current_user, case):
-        abort(403)
+    notice, case = _scoped_notice(notice_id, permissions.may_manage_notices)
     form = ServeForm()
+    done = None
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                operations.record_service(notice, case, form.data, current_user)
-        except operations.LadderError as error:
-            show_error(form, error)
-        else:
+        with refusals(form) as done:
+            operations.record_service(notice, case, form.data, current_user)
+        if done:
             flash(
                 _("The service is recorded; the deadline runs until %(date)s.", date=notice.deadline_date.isoformat()),
                 "success",
             )
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    return render_template("ladder/notice.html", notice=notice, case=case, serve_form=form, may_serve=True), 422
+    return render_template(
+        "ladder/notice.html", notice=notice, case=case, serve_form=form, may_serve=True
+    ), page_status(done)
 
 
 @bp.route("/cases/<int:case_id>/legal-steps", methods=["POST"])
 @case_roles_only
 def add_legal_step(case_id):
-    case = load_case(case_id, may_record_legal_step)
+    case = load_case(case_id, permissions.may_record_legal_step)
     form = LegalStepForm()
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                operations.record_legal_step(case, form.data, current_user)
-        except operations.LadderError as error:
-            show_error(form, error)
-        else:
+        with refusals(form) as done:
+            operations.record_legal_step(case, form.data, current_user)
+        if done:
             flash(_("The legal step is recorded."), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="ladder"))
     return render_case(case, status=422, legal_form=form)
@@ -223,32 +184,22 @@ def add_legal_step(case_id):
 @bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
 @case_roles_only
 def transfer_case(case_id):
-    case = load_case(case_id, may_transfer)
+    case = load_case(case_id, permissions.may_transfer)
     form = TransferForm()
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                transfer = operations.request_transfer(case, form.data, current_user)
-        except operations.LadderError as error:
-            show_error(form, error)
-            status = 422
-        else:
+        with refusals(form) as done:
+            transfer = operations.request_transfer(case, form.data, current_user)
+        if done:
             flash(_("The case waits for %(place)s to accept it.", place=transfer.to_village.full_name), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("ladder/transfer.html", case=case, form=form), status
+    return render_template("ladder/transfer.html", case=case, form=form), page_status(done)
 
 
 def _incoming(transfer_id):
+    """A transfer waiting for the user's township (404 for any other: it is not theirs to see)."""
     transfer = db.session.get(Transfer, transfer_id)
-    if (
-        transfer is None
-        or transfer.decided_dt is not None
-        or current_user.role != Role.TOWNSHIP_OFFICIAL
-        or transfer.to_township_id != current_user.township_id
-    ):
+    if transfer is None or not permissions.may_decide_transfer(current_user, transfer):
         abort(404)
     return transfer
 
@@ -258,12 +209,9 @@ def _incoming(transfer_id):
 def accept_transfer(transfer_id):
     transfer = _incoming(transfer_id)
     if EmptyForm().validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                operations.accept_transfer(transfer, current_user)
-        except operations.LadderError as error:
-            flash(error.message, "error")
-        else:
+        with refusals() as done:
+            operations.accept_transfer(transfer, current_user)
+        if done:
             flash(_("The case is now held by your township: assign its teacher and village cadre."), "success")
     return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
 
@@ -276,11 +224,9 @@ def decline_transfer(transfer_id):
     if not form.validate_on_submit():
         flash(_("Give the reason for declining."), "error")
         return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
-    try:
-        with db.session.begin_nested():
-            operations.decline_transfer(transfer, current_user, form.reason.data)
-    except operations.LadderError as error:
-        flash(error.message, "error")
+    with refusals() as done:
+        operations.decline_transfer(transfer, current_user, form.reason.data)
+    if not done:
         return redirect(url_for("cases.case_detail", case_id=transfer.case_id))
     flash(_("The transfer is declined; the case stays where it was."), "info")
     return redirect(url_for("cases.list_cases"))

@@ -5,12 +5,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from caseworks.accounts.forms import EmptyForm
-from caseworks.accounts.views import admin_required
 from caseworks.core import policy
 from caseworks.core.choices import AreaLevel, Role, SchoolKind
-from caseworks.core.forms import attach_error
+from caseworks.core.forms import EmptyForm
 from caseworks.core.nav import nav_item
+from caseworks.core.views import admin_required, page_status, refusals
 from caseworks.places import operations, queries
 from caseworks.places.blueprint import bp
 from caseworks.places.forms import AreaForm, PolicyForm, RenameAreaForm, SchoolForm
@@ -72,19 +71,14 @@ def create_area(area_id):
     if level is None:
         abort(404)
     form = AreaForm()
-    error = None
+    done = None
     if form.validate_on_submit():
-        try:
+        with refusals(form) as done:
             area = operations.create_area(parent, name=form.name.data, code=form.code.data)
-        except operations.PlaceError as exc:
-            error = attach_error(form, exc)
-        else:
+        if done:
             flash(_("%(name)s was created.", name=area.name), "success")
             return redirect(url_for("places.show_area", area_id=area.id))
-    status = 422 if (form.errors or error) else 200
-    return render_template(
-        "places/area_form.html", form=form, parent=parent, area=None, level=level, error=error
-    ), status
+    return render_template("places/area_form.html", form=form, parent=parent, area=None, level=level), page_status(done)
 
 
 @bp.route("/places/<int:area_id>/edit", methods=["GET", "POST"])
@@ -94,28 +88,23 @@ def rename_area(area_id):
     form = RenameAreaForm()
     if request.method == "GET":
         form.name.data = area.name
-    error = None
+    done = None
     if form.validate_on_submit():
-        try:
+        with refusals(form) as done:
             operations.rename_area(area, name=form.name.data)
-        except operations.PlaceError as exc:
-            error = attach_error(form, exc)
-        else:
+        if done:
             flash(_("The changes to %(name)s were saved.", name=area.name), "success")
             return redirect(url_for("places.show_area", area_id=area.id))
-    status = 422 if (form.errors or error) else 200
     return render_template(
-        "places/area_form.html", form=form, parent=area.parent, area=area, level=area.level_enum, error=error
-    ), status
+        "places/area_form.html", form=form, parent=area.parent, area=area, level=area.level_enum
+    ), page_status(done)
 
 
 def _place_action(place, operation, done_message, endpoint, **values):
     if EmptyForm().validate_on_submit():
-        try:
+        with refusals() as done:
             operation(place)
-        except operations.PlaceError as exc:
-            flash(exc.message, "error")
-        else:
+        if done:
             flash(done_message, "success")
     return redirect(url_for(endpoint, **values))
 
@@ -153,17 +142,14 @@ def create_school(area_id):
     if township.level_enum != AreaLevel.TOWNSHIP:
         abort(404)
     form = SchoolForm()
-    error = None
+    done = None
     if form.validate_on_submit():
-        try:
+        with refusals(form) as done:
             school = operations.create_school(township, name=form.name.data, code=form.code.data, kind=form.kind.data)
-        except operations.PlaceError as exc:
-            error = attach_error(form, exc)
-        else:
+        if done:
             flash(_("%(name)s was created.", name=school.name), "success")
             return redirect(url_for("places.show_school", school_id=school.id))
-    status = 422 if (form.errors or error) else 200
-    return render_template("places/school_form.html", form=form, township=township, school=None, error=error), status
+    return render_template("places/school_form.html", form=form, township=township, school=None), page_status(done)
 
 
 @bp.route("/schools/<int:school_id>")
@@ -187,19 +173,16 @@ def edit_school(school_id):
     form = SchoolForm()
     if request.method == "GET":
         form.name.data, form.code.data, form.kind.data = school.name, school.code, school.kind
-    error = None
+    done = None
     if form.validate_on_submit():
-        try:
+        with refusals(form) as done:
             operations.update_school(school, name=form.name.data, code=form.code.data, kind=form.kind.data)
-        except operations.PlaceError as exc:
-            error = attach_error(form, exc)
-        else:
+        if done:
             flash(_("The changes to %(name)s were saved.", name=school.name), "success")
             return redirect(url_for("places.show_school", school_id=school.id))
-    status = 422 if (form.errors or error) else 200
-    return render_template(
-        "places/school_form.html", form=form, township=school.township, school=school, error=error
-    ), status
+    return render_template("places/school_form.html", form=form, township=school.township, school=school), page_status(
+        done
+    )
 
 
 @bp.route("/schools/<int:school_id>/deactivate", methods=["POST"])

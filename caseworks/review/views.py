@@ -2,25 +2,21 @@
 approve and send back, spot checks, a case's history and the audit trail with its export."""
 
 from datetime import timedelta
-from functools import wraps
 from io import BytesIO
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseworks.cases import queries as case_queries
-from caseworks.cases.views import CONFLICT_MESSAGE, case_roles_only, load_case
 from caseworks.core import clock
 from caseworks.core.choices import Role, Stage
-from caseworks.core.errors import VersionConflict
-from caseworks.core.forms import show_error
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
 from caseworks.core.policy import profile_for
+from caseworks.core.views import case_roles_only, load_case, page_status, refusals, reviewers_only
 from caseworks.extensions import db
-from caseworks.ladder import transitions
 from caseworks.review import export, operations, queries
 from caseworks.review.blueprint import bp
 from caseworks.review.forms import ApproveForm, DrawSpotCheckForm, SendBackForm, SpotCheckResultForm
@@ -34,16 +30,6 @@ PER_PAGE = 25
 ENTRIES_PER_PAGE = 50
 #: a new draw offers the approvals of the last this many days
 DEFAULT_PERIOD_DAYS = 30
-
-
-def reviewers_only(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if current_user.role != Role.COUNTY_REVIEWER:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def _page_arg():
@@ -93,18 +79,10 @@ def _decide(case_id, form, decide, done_message):
     forms = {"approve_form": form} if isinstance(form, ApproveForm) else {"send_back_form": form}
     if not form.validate_on_submit():
         return _render_review(case, status=422, **forms)
-    try:
-        with db.session.begin_nested():
-            decide(case, form)
-    except VersionConflict:
-        flash(CONFLICT_MESSAGE, "error")
-        return _render_review(case, status=409, **forms)
-    except operations.ReviewError as error:
-        show_error(form, error)
-        return _render_review(case, status=422, **forms)
-    except transitions.TransitionRefused as refused:
-        show_error(form, refused)
-        return _render_review(case, status=422, **forms)
+    with refusals(form) as done:
+        decide(case, form)
+    if not done:
+        return _render_review(case, status=done.status, **forms)
     flash(done_message(case), "success")
     return redirect(url_for("review.queue"))
 
@@ -144,7 +122,7 @@ def send_back(case_id):
 @reviewers_only
 def spot_checks():
     form = DrawSpotCheckForm()
-    status = 200
+    done = None
     if request.method == "GET":
         today = clock.today()
         form.end_date.data = today
@@ -152,16 +130,12 @@ def spot_checks():
         form.percent.data = profile_for(current_user.county_id).spot_check_percent
     elif form.validate_on_submit():
         start, end = form.start_date.data, form.end_date.data
-        try:
-            with db.session.begin_nested():
-                population = queries.approved_returns(current_user, start, end)
-                spot_check = operations.draw_spot_check(
-                    current_user, population, start=start, end=end, percent=form.percent.data
-                )
-        except operations.ReviewError as error:
-            show_error(form, error)
-            status = 422
-        else:
+        with refusals(form) as done:
+            population = queries.approved_returns(current_user, start, end)
+            spot_check = operations.draw_spot_check(
+                current_user, population, start=start, end=end, percent=form.percent.data
+            )
+        if done:
             flash(
                 _(
                     "%(k)s of %(n)s approved returns were drawn for field verification.",
@@ -171,15 +145,13 @@ def spot_checks():
                 "success",
             )
             return redirect(url_for("review.spot_check", spot_check_id=spot_check.id))
-    else:
-        status = 422
     pagination = queries.spot_checks_page(current_user, _page_arg(), PER_PAGE)
     return render_template(
         "review/spot_checks.html",
         form=form,
         pagination=pagination,
         progress=queries.progress_of([s.id for s in pagination.items]),
-    ), status
+    ), page_status(done)
 
 
 def _load_spot_check(spot_check_id):
@@ -230,13 +202,11 @@ def record_result(spot_check_id, item_id):
     form = SpotCheckResultForm(prefix=f"item{item.id}")
     if not form.validate_on_submit():
         return _render_spot_check(spot_check, form_for=(item.id, form), status=422)
-    try:
-        with db.session.begin_nested():
-            operations.record_spot_check_result(
-                item, current_user, result=form.result.data, notes=form.notes.data, checked_date=form.checked_date.data
-            )
-    except (operations.ReviewError, transitions.TransitionRefused) as error:
-        show_error(form, error)
+    with refusals(form) as done:
+        operations.record_spot_check_result(
+            item, current_user, result=form.result.data, notes=form.notes.data, checked_date=form.checked_date.data
+        )
+    if not done:
         return _render_spot_check(spot_check, form_for=(item.id, form), status=422)
     if item.is_reopened:
         flash(

@@ -7,14 +7,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from caseworks.cases.views import case_roles_only, load_case, render_case
 from caseworks.core import clock, permissions
 from caseworks.core.choices import Role, option
-from caseworks.core.forms import show_error
 from caseworks.core.nav import case_panel, nav_item, posted_form
 from caseworks.core.numbers import positive_int
+from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
 from caseworks.extensions import db
 from caseworks.visits import operations, queries
 from caseworks.visits.blueprint import bp
@@ -88,36 +86,30 @@ def log_visit(case_id):
         if current_user.role in VISITOR_OF_ROLE:
             form.visitors.data = [VISITOR_OF_ROLE[current_user.role]]
         form.visitor_names.data = current_user.full_name
-    status = 200
+    done = None
     if form.validate_on_submit():
         client_uuid = form.client_uuid.data or None
         already = operations.find_by_client_uuid(client_uuid)
         if already is not None and already.case_id == case.id:
             flash(_("This visit was already recorded."), "info")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
-        try:
-            with db.session.begin_nested():
-                operations.log_visit(
-                    case,
-                    form.data,
-                    current_user,
-                    planned=planned,
-                    client_uuid=client_uuid,
-                    photos=_read_photos(form.photos.data),
-                )
-        except operations.VisitError as error:
-            show_error(form, error)
-            status = 422
-        except IntegrityError:
-            # the same submission arriving twice at the same moment: the first one stands
+        # the same submission arriving twice at the same moment: the first one stands
+        with refusals(form, duplicate=True) as done:
+            operations.log_visit(
+                case,
+                form.data,
+                current_user,
+                planned=planned,
+                client_uuid=client_uuid,
+                photos=_read_photos(form.photos.data),
+            )
+        if done.duplicate:
             flash(_("This visit was already recorded."), "info")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
-        else:
+        if done:
             flash(_("The visit is recorded."), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("visits/log.html", form=form, case=case, planned=planned), status
+    return render_template("visits/log.html", form=form, case=case, planned=planned), page_status(done)
 
 
 @bp.route("/cases/<int:case_id>/visits/plan", methods=["POST"])
@@ -128,12 +120,9 @@ def plan_visit(case_id):
     people = _people_for(case)
     form.assignee_id.choices = [option(u.id, u.full_name) for u in people]
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                operations.plan_visit(case, form.data, current_user)
-        except operations.VisitError as error:
-            show_error(form, error)
-        else:
+        with refusals(form) as done:
+            operations.plan_visit(case, form.data, current_user)
+        if done:
             flash(_("The visit is planned."), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
     return render_case(case, status=422, visit_plan_form=form)
@@ -148,12 +137,9 @@ def cancel_visit(visit_id):
     case = load_case(visit.case_id, permissions.may_log_visit)
     form = CancelVisitForm()
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                operations.cancel_visit(visit, case, current_user, form.reason.data.strip())
-        except operations.VisitError as error:
-            flash(error.message, "error")
-        else:
+        with refusals() as done:
+            operations.cancel_visit(visit, case, current_user, form.reason.data.strip())
+        if done:
             flash(_("The planned visit is cancelled."), "success")
     else:
         flash(_("Give the reason for cancelling the visit."), "error")
@@ -166,12 +152,9 @@ def add_support(case_id):
     case = load_case(case_id, permissions.may_edit_case)
     form = SupportForm()
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                operations.add_support_measure(case, form.data, current_user)
-        except operations.VisitError as error:
-            show_error(form, error)
-        else:
+        with refusals(form) as done:
+            operations.add_support_measure(case, form.data, current_user)
+        if done:
             flash(_("The support measure is recorded."), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="support"))
     return render_case(case, status=422, support_form=form)
