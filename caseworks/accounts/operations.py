@@ -44,6 +44,7 @@ def recent_failures(*, username=None, ip=None):
 
 
 def is_throttled(username):
+    """Too many failed logins lately for this username, or from this address."""
     config = current_app.config
     if recent_failures(username=username) >= config["LOGIN_THROTTLE_LIMIT"]:
         return True
@@ -90,6 +91,7 @@ def authenticate(username, password):
 
 
 def record_logout(user):
+    """Write the logout to the audit trail."""
     audit.record("logout", "logged out", module="accounts", actor=user, target=user)
 
 

@@ -27,12 +27,12 @@ from caseworks.core.choices import (
     DisabilityType,
     DropoutReason,
     Gender,
+    Grade,
     GuardianRelation,
     SpecialGroup,
     option,
 )
 
-GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 #: a landline with area code, e.g. 0854-1234567
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -160,9 +160,7 @@ def _case_fields(cls):
     )
     cls.guardians = FieldList(FormField(GuardianForm), min_entries=2, max_entries=4)
     cls.school_id = SelectField(_l("School"), coerce=int, validators=[InputRequired()])
-    cls.grade = SelectField(
-        _l("Grade"), choices=[option("", "—"), *[option(g, g) for g in GRADES]], validators=[Optional()]
-    )
+    cls.grade = SelectField(_l("Grade"), choices=[option("", "—"), *Grade.choices()], validators=[Optional()])
     cls.class_name = StringField(_l("Class"), validators=[Optional(), Length(max=16)])
     cls.dropout_date = DateField(_l("Stopped attending on"), validators=[Optional(), not_in_future])
     cls.reasons = MultiCheckboxField(_l("Reasons"), choices=DropoutReason.choices())

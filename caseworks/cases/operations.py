@@ -106,6 +106,7 @@ def _resolve_places(data, villages, schools):
 
 
 def child_with_id_number(id_number):
+    """The one person record with this ID number (one child, one record), or None."""
     return db.session.scalar(select(Child).where(Child.id_number == id_number))
 
 
@@ -300,4 +301,5 @@ def reveal_sensitive(case, user):
 
 
 def user_by_id(user_id):
+    """The user with this id, or None for an empty id."""
     return db.session.get(User, user_id) if user_id else None

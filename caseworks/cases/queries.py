@@ -7,7 +7,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from caseworks.accounts.models import User
-from caseworks.cases.models import Assignment, Case, Child, ChildGroup, PlanItem
+from caseworks.cases.models import Case, Child, ChildGroup
 from caseworks.core import scope
 from caseworks.core.choices import AreaLevel, CaseKind, Role, SpecialGroup, Stage
 from caseworks.core.numbers import positive_int
@@ -128,21 +128,6 @@ def load_case_details(case):
         .execution_options(populate_existing=True)
     ).one()
     return case
-
-
-def assignments_of(case):
-    return db.session.scalars(
-        select(Assignment)
-        .where(Assignment.case_id == case.id)
-        .options(joinedload(Assignment.user), joinedload(Assignment.assigned_by))
-    ).all()
-
-
-def plan_items_of(case):
-    return db.session.scalars(select(PlanItem).where(PlanItem.case_id == case.id).order_by(PlanItem.id)).all()
-
-
-# -- the places a user may register a child in -------------------------------------------------
 
 
 def villages_for(user):

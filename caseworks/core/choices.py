@@ -350,3 +350,31 @@ class LegalStepKind(LabelledChoice):
             "guidance_order": _l("Family education guidance order (家庭教育指导令)"),
             "supervision_order": _l("Guardianship supervision order (督促监护令)"),
         }
+
+
+class Grade(LabelledChoice):
+    """The nine grades of compulsory education, stored as the rosters write them."""
+
+    G1 = "一年级"
+    G2 = "二年级"
+    G3 = "三年级"
+    G4 = "四年级"
+    G5 = "五年级"
+    G6 = "六年级"
+    G7 = "七年级"
+    G8 = "八年级"
+    G9 = "九年级"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "一年级": _l("Grade 1"),
+            "二年级": _l("Grade 2"),
+            "三年级": _l("Grade 3"),
+            "四年级": _l("Grade 4"),
+            "五年级": _l("Grade 5"),
+            "六年级": _l("Grade 6"),
+            "七年级": _l("Grade 7"),
+            "八年级": _l("Grade 8"),
+            "九年级": _l("Grade 9"),
+        }

@@ -52,7 +52,7 @@ class PolicyProfile(db.Model):
     min_home_visits: Mapped[int] = mapped_column(default=1)
     notice_deadline_days: Mapped[int] = mapped_column(default=15)
     monitoring_days: Mapped[int] = mapped_column(default=30)
-    #: longest stay on one rung before the township and county are told
+    #: longest stay on one stage before the township and county are told
     max_days_school_persuasion: Mapped[int] = mapped_column(default=30)
     max_days_township_persuasion: Mapped[int] = mapped_column(default=30)
     max_days_administrative: Mapped[int] = mapped_column(default=45)

@@ -78,10 +78,6 @@ def holds(user, case):
     return cache[key]
 
 
-def can_see(user, case_id):
-    return db.session.scalar(select(Case.id).where(Case.id == case_id, case_filter(user))) is not None
-
-
 def get_case_or_404(case_id, user, *, for_update=False):
     """Load one case through the scope; 404 if it does not exist or lies outside it."""
     stmt = scoped_cases(user).where(Case.id == case_id)

@@ -1,7 +1,8 @@
 """Sending messages to users' inboxes."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from caseworks.core import clock
 from caseworks.extensions import db
 from caseworks.inbox.models import Message
 
@@ -20,3 +21,16 @@ def notify(user_id, kind, subject, *, body="", case_id=None, dedupe_key):
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def mark_read(message):
+    """Mark one message read (once: the first time it was opened stays)."""
+    if message.read_dt is None:
+        message.read_dt = clock.now()
+
+
+def mark_all_read(user):
+    """Mark every unread message of ``user`` read."""
+    db.session.execute(
+        update(Message).where(Message.user_id == user.id, Message.read_dt.is_(None)).values(read_dt=clock.now())
+    )

@@ -4,13 +4,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from caseworks.core import clock
 from caseworks.core.choices import Role
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
+from caseworks.inbox import operations
 from caseworks.inbox.blueprint import bp
 from caseworks.inbox.models import Message
 
@@ -56,8 +56,7 @@ def _own_message(message_id):
 def open_message(message_id):
     """Mark the message read and go to its case (or back to the inbox)."""
     message = _own_message(message_id)
-    if message.read_dt is None:
-        message.read_dt = clock.now()
+    operations.mark_read(message)
     if message.case_id:
         return redirect(url_for("cases.case_detail", case_id=message.case_id))
     return redirect(url_for("inbox.inbox"))
@@ -66,8 +65,6 @@ def open_message(message_id):
 @bp.route("/inbox/read-all", methods=["POST"])
 @login_required
 def read_all():
-    db.session.execute(
-        update(Message).where(Message.user_id == current_user.id, Message.read_dt.is_(None)).values(read_dt=clock.now())
-    )
+    operations.mark_all_read(current_user)
     flash(_("All messages are marked read."), "success")
     return redirect(url_for("inbox.inbox"))

@@ -1,5 +1,5 @@
 """Scheduled jobs of the ladder: lapsed notice deadlines (with the next step), cases that sit on
-one rung longer than the county allows, the end of monitoring periods, and expired health
+one stage longer than the county allows, the end of monitoring periods, and expired health
 deferrals. Stage changes go through caseworks.ladder.transitions like any other."""
 
 from collections import defaultdict
@@ -94,7 +94,7 @@ def flag_lapsed_deadlines(today):
 
 @scheduled_job(
     "flag_stage_overdue",
-    description="Cases on one rung longer than the county allows: a daily digest to the township and county",
+    description="Cases on one stage longer than the county allows: a daily digest to the township and county",
     order=41,
     hour=7,
     minute=0,
@@ -125,7 +125,7 @@ def flag_stage_overdue(today):
         outbox.add(
             user_id,
             "stage_overdue",
-            _l("%(n)s cases have been on one rung longer than allowed", n=len(cases)),
+            _l("%(n)s cases have been on one stage longer than allowed", n=len(cases)),
             body=body,
             dedupe_key=f"stage_overdue:{today.isoformat()}:{user_id}",
         )

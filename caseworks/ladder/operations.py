@@ -21,6 +21,15 @@ class LadderError(Refused):
     """A rule of notices, legal steps or transfers refused the change."""
 
 
+# A notice is an official document in Chinese whatever language its issuer's screen is in, so
+# these words are part of the document's text (like the profile's notice texts), not of the
+# interface, and do not go through the catalogue.
+#: the issuing authority when the profile names none: "<township>人民政府"
+NOTICE_ISSUER_SUFFIX = "人民政府"
+#: the school's place in a notice for a child who has none on record
+NOTICE_SCHOOL_FALLBACK = "学校"
+
+
 def _next_notice_number(county_id, year):
     """The next number in the county's series for the year, under a row lock so that two
     notices issued at once never share a number."""
@@ -34,6 +43,7 @@ def _next_notice_number(county_id, year):
 
 
 def fill_notice_text(template, case, *, recipient, deadline_days):
+    """A notice text of the policy profile with its placeholders filled from the case."""
     child = case.child
     school = case.school.name if case.school else (case.return_school.name if case.return_school else "")
     return template.format(
@@ -42,7 +52,7 @@ def fill_notice_text(template, case, *, recipient, deadline_days):
         birth=format_date(child.birth_date, "long"),
         id_number=child.id_number,
         deadline_days=deadline_days,
-        school=school or "学校",
+        school=school or NOTICE_SCHOOL_FALLBACK,
     )
 
 
@@ -78,7 +88,7 @@ def issue_notice(case, data, by):
         document_no=f"{profile.notice_number_prefix}〔{year}〕第{number}号",
         title=title,
         body=fill_notice_text(template, case, recipient=data["recipient"].strip(), deadline_days=data["deadline_days"]),
-        issuer=profile.notice_issuer or case.township.name + "人民政府",
+        issuer=profile.notice_issuer or case.township.name + NOTICE_ISSUER_SUFFIX,
         recipient=data["recipient"].strip(),
         deadline_days=data["deadline_days"],
         issued_dt=clock.now(),
@@ -164,6 +174,7 @@ def record_legal_step(case, data, by):
 
 
 def open_transfer(case):
+    """The transfer of ``case`` still waiting for the receiving township, or None."""
     return db.session.scalar(select(Transfer).where(Transfer.case_id == case.id, Transfer.decided_dt.is_(None)))
 
 
@@ -278,6 +289,8 @@ def decide_transfer_or_refuse(transfer):
 
 
 def decline_transfer(transfer, by, reason):
+    """The receiving township declines a waiting transfer, with its reason; the case stays where it
+    was. A transfer is decided once."""
     decide_transfer_or_refuse(transfer)
     transfer.decided_by_id = by.id
     transfer.decided_dt = clock.now()

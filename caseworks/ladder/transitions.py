@@ -98,6 +98,7 @@ def _school_persuasion_done(case, profile):
 
 
 def served_notices(case):
+    """The served notices of ``case``, latest first."""
     return db.session.scalars(
         select(Notice)
         .where(Notice.case_id == case.id, Notice.served_date.is_not(None))
@@ -145,6 +146,7 @@ def _monitoring_over(case, profile):
 
 
 def open_closure_request(case):
+    """The closure request of ``case`` waiting for a decision, or None."""
     return db.session.scalar(
         select(ClosureRequest).where(ClosureRequest.case_id == case.id, ClosureRequest.decided_dt.is_(None))
     )
@@ -191,7 +193,7 @@ def _record_return(case, actor, data, reason):
 
 
 def _relapse(case, actor, data, reason):
-    """The child stopped again during monitoring: back to the rung they left, counted."""
+    """The child stopped again during monitoring: back to the stage they left, counted."""
     case.relapse_count += 1
     case.monitoring_until = None
     return case.resume_stage or Stage.SCHOOL_PERSUASION

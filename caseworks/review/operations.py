@@ -63,6 +63,7 @@ def sample_ids(sorted_ids, percent, seed):
 
 
 def new_seed():
+    """A fresh random seed for a spot-check draw (recorded, so the draw can be repeated)."""
     return secrets.randbits(62)
 
 
