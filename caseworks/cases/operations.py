@@ -8,7 +8,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
-from caseworks.core import audit, clock, idnumber
+from caseworks.core import audit, clock, idnumber, permissions
 from caseworks.core.choices import Role, SpecialGroup, Stage
 from caseworks.core.errors import Refused, check_version
 from caseworks.extensions import db
@@ -126,6 +126,10 @@ def register_case(data, user, *, villages, schools):
             "id_number",
         )
     village, school = _resolve_places(data, villages, schools)
+    if school is None and not permissions.may_register_unenrolled(user):
+        raise CaseError(
+            _l("Choose the child's school: school staff register children at their own school."), "school_id"
+        )
     child = Child()
     _set_child(child, data)
     db.session.add(child)

@@ -126,5 +126,10 @@ def may_review(user):
     return user.is_authenticated and user.role == Role.COUNTY_REVIEWER
 
 
+def may_decide_closure(user, request):
+    """A county reviewer decides a closure request, never one they asked for themselves."""
+    return user.role == Role.COUNTY_REVIEWER and request.requested_by_id != user.id
+
+
 def _in_own_township(user, case):
     return user.township_id is not None and case.township_id == user.township_id

@@ -236,7 +236,7 @@ def _decide(case, actor, decision, reason):
     request = open_closure_request(case)
     if request is None:
         raise TransitionRefused(_l("There is no closure request to decide."))
-    if actor is not None and request.requested_by_id == actor.id:
+    if actor is not None and not permissions.may_decide_closure(actor, request):
         raise TransitionRefused(_l("You asked for this closure: another reviewer must decide it."))
     request.decided_by_id = actor.id
     request.decided_dt = clock.now()

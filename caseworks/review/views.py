@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseworks.cases import queries as case_queries
-from caseworks.core import clock
+from caseworks.core import clock, permissions
 from caseworks.core.choices import Role, Stage
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
@@ -62,7 +62,7 @@ def _render_review(case, *, approve_form=None, send_back_form=None, status=200):
         approve_form=approve_form,
         send_back_form=send_back_form,
         is_pending=case.stage == Stage.PENDING_REVIEW and request_ is not None,
-        is_requester=request_ is not None and request_.requested_by_id == current_user.id,
+        is_requester=request_ is not None and not permissions.may_decide_closure(current_user, request_),
         field_label=field_label,
         format_value=format_value,
     ), status
