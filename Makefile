@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 PYTHON ?= python3
 
-.PHONY: run test install translations extract-messages scheduler bench lint browser-deps
+.PHONY: run test install secret-key translations extract-messages scheduler bench lint browser-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations secret-key
+
+# A generated secret key kept in instance/ (readable by its owner only), for an installation
+# that sets no CASEWORKS_SECRET_KEY; the app refuses to start without a key of real length.
+secret-key: instance/secret_key
+
+instance/secret_key:
+	@mkdir -p instance
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@echo "a new secret key is kept in $@"
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -f -d translations

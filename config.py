@@ -11,8 +11,25 @@ def _default_database_url():
     return f"sqlite:///{BASE_DIR / 'instance' / 'caseworks.db'}"
 
 
+#: where `make install` keeps a generated key for an installation that sets none
+SECRET_KEY_FILE = BASE_DIR / "instance" / "secret_key"
+#: shorter keys are refused: a session signed with a guessable key opens every page
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _secret_key():
+    """CASEWORKS_SECRET_KEY, else the key kept in instance/secret_key, else None (refused at
+    start outside tests)."""
+    key = os.environ.get("CASEWORKS_SECRET_KEY")
+    if key:
+        return key
+    if SECRET_KEY_FILE.exists():
+        return SECRET_KEY_FILE.read_text(encoding="utf-8").strip() or None
+    return None
+
+
 class Config:
-    SECRET_KEY = os.environ.get("CASEWORKS_SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get("CASEWORKS_DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SMTP_URL = os.environ.get("CASEWORKS_SMTP_URL")
@@ -30,12 +47,18 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("CASEWORKS_SECURE_COOKIES") == "1"
     REMEMBER_COOKIE_DURATION = timedelta(minutes=30)
 
-    #: failed logins for one username inside LOGIN_THROTTLE_WINDOW that lock it
+    #: failed logins for one username from one address inside LOGIN_THROTTLE_WINDOW after which
+    #: each attempt waits a delay (one minute, doubling with each failure, at most the window)
     LOGIN_THROTTLE_LIMIT = 5
-    #: failed logins from one address (any usernames) that lock the address; higher, because a
-    #: township office may reach us through one shared address
+    #: the same for one address whatever the usernames; higher, because a township office may
+    #: reach us through one shared address
     LOGIN_THROTTLE_ADDRESS_LIMIT = 20
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+    #: failed logins for one account (from anywhere) that tell the administrators it is attacked
+    LOGIN_ATTACK_LIMIT = 10
+    #: reverse proxies in front of the app whose X-Forwarded-For / -Proto are trusted (0: none);
+    #: behind one proxy set 1, or every user would share the proxy's address
+    TRUSTED_PROXIES = int(os.environ.get("CASEWORKS_TRUSTED_PROXIES", "0"))
 
     CASES_PER_PAGE = 25
     WTF_CSRF_TIME_LIMIT = None
@@ -43,7 +66,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret-key-used-only-by-the-test-suite"
     SQLALCHEMY_DATABASE_URI = os.environ.get("CASEWORKS_TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
     #: tests assert on the English source texts; the Chinese catalogue is checked on its own

@@ -52,6 +52,12 @@ def create_app(config_class=Config):
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config_class)
+    _check_secret_key(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     from caseworks.core.numbers import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -64,6 +70,20 @@ def create_app(config_class=Config):
     _register_template_helpers(app)
     _register_errors(app)
     return app
+
+
+def _check_secret_key(app):
+    """Refuse to start without a secret key of real length: sessions and CSRF tokens are signed
+    with it, and a known or short key lets anyone forge a login."""
+    from config import MIN_SECRET_KEY_LENGTH
+
+    key = app.config.get("SECRET_KEY")
+    if app.testing or (key and len(key) >= MIN_SECRET_KEY_LENGTH):
+        return
+    raise RuntimeError(
+        f"caseworks needs a secret key of at least {MIN_SECRET_KEY_LENGTH} characters: set "
+        "CASEWORKS_SECRET_KEY, or run `make secret-key` to keep a generated one in instance/secret_key."
+    )
 
 
 def _select_locale():

@@ -106,3 +106,7 @@ class PasswordForm(FlaskForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+
+
+class ChangePasswordForm(PasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])

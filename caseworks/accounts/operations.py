@@ -6,6 +6,7 @@ commits (the request or command does).
 
 import re
 import secrets
+from datetime import UTC, timedelta
 from functools import cache
 
 from flask import current_app, has_request_context, request
@@ -29,27 +30,86 @@ def _dummy_hash():
 
 
 class LoginThrottled(Exception):
-    pass
+    """Too many failed logins lately: ``seconds`` until the next attempt is taken."""
+
+    def __init__(self, seconds):
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
-def recent_failures(*, username=None, ip=None):
-    """Failed logins inside the throttle window, for one username or from one address."""
-    window_start = clock.now() - current_app.config["LOGIN_THROTTLE_WINDOW"]
-    who = audit.AuditEntry.actor_name == username if username is not None else audit.AuditEntry.ip == ip
-    return db.session.scalar(
-        select(func.count())
-        .select_from(audit.AuditEntry)
-        .where(audit.AuditEntry.kind == "login_failed", who, audit.AuditEntry.logged_dt >= window_start)
-    )
+def _failures(since, *, username=None, ip=None):
+    """(count, latest time) of failed logins since ``since`` for a username, an address, or both.
+    Attempts refused while throttled are not failures: waiting out a delay never extends it."""
+    conditions = [audit.AuditEntry.kind == "login_failed", audit.AuditEntry.logged_dt >= since]
+    if username is not None:
+        conditions.append(audit.AuditEntry.actor_name == username)
+    if ip is not None:
+        conditions.append(audit.AuditEntry.ip == ip)
+    count, latest = db.session.execute(
+        select(func.count(), func.max(audit.AuditEntry.logged_dt)).where(*conditions)
+    ).one()
+    return count, latest
 
 
-def is_throttled(username):
-    """Too many failed logins lately for this username, or from this address."""
+def _delay(failures, limit, window):
+    """No delay below ``limit`` failures; then one minute, doubling with each further failure,
+    never longer than the window."""
+    if failures < limit:
+        return timedelta(0)
+    return min(timedelta(minutes=2 ** (failures - limit)), window)
+
+
+def throttle_wait(username):
+    """Seconds until ``username`` may try again from this address (0: now).
+
+    Failures are counted per username *and* address, so that guessing teacher1's password from
+    one place never locks teacher1 out from another; and per address, with a higher limit, for
+    guesses spread over many usernames. Past either limit each attempt waits a delay that
+    doubles with every further failure (at most the window); a right password after the delay
+    logs in, so no one is locked out for good."""
     config = current_app.config
-    if recent_failures(username=username) >= config["LOGIN_THROTTLE_LIMIT"]:
-        return True
+    now = clock.now()
+    window = config["LOGIN_THROTTLE_WINDOW"]
+    since = now - window
     ip = request.remote_addr if has_request_context() else None
-    return ip is not None and recent_failures(ip=ip) >= config["LOGIN_THROTTLE_ADDRESS_LIMIT"]
+    waits = [0]
+    for failures, limit in (
+        (_failures(since, username=username, ip=ip), config["LOGIN_THROTTLE_LIMIT"]),
+        (_failures(since, ip=ip), config["LOGIN_THROTTLE_ADDRESS_LIMIT"]),
+    ):
+        count, latest = failures
+        if count >= limit:
+            latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)  # SQLite keeps no zone
+            waits.append((latest + _delay(count, limit, window) - now).total_seconds())
+    return max(waits)
+
+
+def _warn_of_attack(username, user):
+    """An account (or an address) that keeps failing is reported once per window: an audit entry
+    and a message to the administrators."""
+    config = current_app.config
+    since = clock.now() - config["LOGIN_THROTTLE_WINDOW"]
+    ip = request.remote_addr if has_request_context() else None
+    subjects = []
+    if user is not None and _failures(since, username=username)[0] == config["LOGIN_ATTACK_LIMIT"]:
+        subjects.append(("username", username, _l("Many failed logins for the account %(name)s", name=username)))
+    if ip is not None and _failures(since, ip=ip)[0] == config["LOGIN_THROTTLE_ADDRESS_LIMIT"]:
+        subjects.append(("ip", ip, _l("Many failed logins from the address %(ip)s", ip=ip)))
+    for kind, value, subject in subjects:
+        audit.record(
+            "login_attack",
+            f"many failed logins ({kind} {value})",
+            module="accounts",
+            actor=None,
+            actor_name=username,
+            target=user if kind == "username" else None,
+            data={kind: value},
+        )
+        from caseworks.inbox.operations import notify
+
+        stamp = clock.now().strftime("%Y%m%d%H%M")
+        for admin_id in db.session.scalars(select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True))):
+            notify(admin_id, "login_attack", subject, dedupe_key=f"login_attack:{kind}:{value}:{stamp}:{admin_id}")
 
 
 def authenticate(username, password):
@@ -59,16 +119,17 @@ def authenticate(username, password):
     password is refused until the window has passed. Each attempt writes an audit entry.
     """
     username = username.strip()
-    if is_throttled(username):
+    wait = throttle_wait(username)
+    if wait > 0:
         audit.record(
-            "login_failed",
+            "login_throttled",
             "login refused: too many failed attempts",
             module="accounts",
             actor=None,
             actor_name=username,
             data={"reason": "throttled"},
         )
-        raise LoginThrottled()
+        raise LoginThrottled(wait)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
         # spend the time of a real check, so that the answer does not tell which usernames exist
@@ -84,14 +145,18 @@ def authenticate(username, password):
             target=user,
             data={"reason": reason},
         )
+        _warn_of_attack(username, user)
         return None
     user.last_login_dt = clock.now()
     audit.record("login", "logged in", module="accounts", actor=user, target=user)
     return user
 
 
-def record_logout(user):
-    """Write the logout to the audit trail."""
+def log_out(user):
+    """End every session of the user, on every device (the session version moves on), and write
+    the logout to the audit trail."""
+    user.session_version += 1
+    db.session.flush()
     audit.record("logout", "logged out", module="accounts", actor=user, target=user)
 
 
@@ -162,9 +227,40 @@ def check_place(role, place, admin=None):
         raise AccountError(_l("%(name)s is deactivated.", name=place.name), "place")
 
 
-def _check_password(password, field="password"):
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+#: passwords (and, with digits or signs after them, their stems) that guessing tries first
+COMMON_PASSWORDS = frozenset(
+    """password passw0rd p@ssw0rd qwerty qwertyuiop qwerty123 asdfghjkl zxcvbnm 1qaz2wsx qazwsx
+    abc123 abcd1234 a123456 a12345678 aa123456 iloveyou woaini woaini1314 5201314 admin
+    administrator root welcome letmein monkey dragon sunshine princess football baseball master
+    superman trustno1 changeme default caseworks kongchuo teacher student school china beijing
+    """.split()
+)
+
+
+def _is_trivial(password):
+    """Too few different characters (aaaaaaaaaa, 1212121212), or a run up or down the keyboard's
+    digits or the alphabet (1234567890, abcdefghij, 0987654321)."""
+    if len(set(password)) < 4:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    return steps <= {1, -9} or steps <= {-1, 9} or steps == {1} or steps == {-1}
+
+
+def check_password_strength(password, username, field="password"):
+    """Refuse a password shorter than 10 characters, a common or trivial one, and one that
+    contains the username."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field)
+    lowered = password.lower()
+    if username and username.lower() in lowered:
+        raise AccountError(_l("The password must not contain the username."), field)
+    stem = lowered.rstrip("0123456789!@#$%^&*.-_ ")
+    if _is_trivial(password) or lowered in COMMON_PASSWORDS or stem in COMMON_PASSWORDS:
+        raise AccountError(
+            _l("This password is too easy to guess: mix letters and digits into something that is not a word."),
+            field,
+        )
 
 
 def _place_ids(place):
@@ -187,7 +283,7 @@ def create_user(admin, *, username, full_name, role, place, password, phone=None
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(duplicate, "username")
     check_place(role, place, admin)
-    _check_password(password)
+    check_password_strength(password, username)
     area_id, school_id = _place_ids(place)
     user = User(
         username=username,
@@ -290,14 +386,47 @@ def reactivate_user(admin, user):
 
 
 def reset_password(admin, user, password):
-    """Give a user a new password (at least 10 characters); their sessions end. The audit entry
-    records that it happened, never the password."""
-    _check_password(password)
+    """Give a user a new password (strong enough: :func:`check_password_strength`); every session
+    of theirs ends and their API token is revoked. The audit entry records that it happened,
+    never the password."""
+    check_password_strength(password, user.username)
+    _set_password(user, password)
+    audit.record(
+        "password_reset",
+        f"reset the password of {user.username}",
+        module=MODULE,
+        actor=admin,
+        target=user,
+        data={"sessions_ended": True, "token_revoked": True},
+    )
+    return user
+
+
+def change_own_password(user, current, new):
+    """A user changes their own password, knowing the current one; every session of theirs ends
+    (the caller logs the current one in again) and their API token is revoked."""
+    if not user.check_password(current or ""):
+        raise AccountError(_l("The current password is wrong."), "current_password")
+    check_password_strength(new, user.username)
+    if user.check_password(new):
+        raise AccountError(_l("Choose a password different from the current one."), "password")
+    _set_password(user, new)
+    audit.record(
+        "password_change",
+        "changed their own password",
+        module=MODULE,
+        actor=user,
+        target=user,
+        data={"sessions_ended": True, "token_revoked": True},
+    )
+    return user
+
+
+def _set_password(user, password):
     user.set_password(password)
     user.session_version += 1
+    user.api_token_hash = None
     db.session.flush()
-    audit.record("password_reset", f"reset the password of {user.username}", module=MODULE, actor=admin, target=user)
-    return user
 
 
 def issue_token(user, actor=None):

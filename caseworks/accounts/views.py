@@ -1,5 +1,7 @@
 """Login and logout, and the administration of users."""
 
+import math
+
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -7,7 +9,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from caseworks.accounts import operations, queries
 from caseworks.accounts.blueprint import bp
-from caseworks.accounts.forms import CreateUserForm, EditUserForm, LoginForm, PasswordForm, UserFilterForm
+from caseworks.accounts.forms import (
+    ChangePasswordForm,
+    CreateUserForm,
+    EditUserForm,
+    LoginForm,
+    PasswordForm,
+    UserFilterForm,
+)
 from caseworks.accounts.models import User
 from caseworks.core.choices import Role
 from caseworks.core.forms import EmptyForm
@@ -44,9 +53,10 @@ def login():
     if form.validate_on_submit():
         try:
             user = operations.authenticate(form.username.data, form.password.data)
-        except operations.LoginThrottled:
+        except operations.LoginThrottled as throttled:
             user = None
-            error = _("Too many failed attempts. Try again in 15 minutes.")
+            minutes = max(1, math.ceil(throttled.seconds / 60))
+            error = _("Too many failed attempts. Try again in %(n)s minutes.", n=minutes)
             status = 429
             # the refusal itself is kept in the audit trail despite the error status
             g.commit_on_error = True
@@ -65,10 +75,28 @@ def logout():
     if not EmptyForm().validate_on_submit():
         flash(_("The page was too old to log out from: press “Log out” again."), "error")
         return redirect(url_for("core.index"))
-    operations.record_logout(current_user._get_current_object())
+    operations.log_out(current_user._get_current_object())
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def my_account():
+    """One's own account: who and where one works, and changing one's password (which ends every
+    other session and revokes one's API token)."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    done = None
+    if form.validate_on_submit():
+        with refusals(form) as done:
+            operations.change_own_password(user, form.current_password.data, form.password.data)
+        if done:
+            login_user(user)  # this session goes on under the new session version
+            flash(_("Your password is changed. You are logged out on every other device."), "success")
+            return redirect(url_for("accounts.my_account"))
+    return render_template("accounts/account.html", form=form, user=user), page_status(done)
 
 
 # --- user administration (/admin/users) -----------------------------------------------------

@@ -14,7 +14,7 @@ from caseworks.inbox import operations
 from caseworks.inbox.blueprint import bp
 from caseworks.inbox.models import Message
 
-nav_item("inbox.inbox", _l("Inbox"), tuple(r for r in Role if r != Role.ADMIN), order=60)
+nav_item("inbox.inbox", _l("Inbox"), tuple(Role), order=60)
 
 
 def unread_count(user):
@@ -25,7 +25,7 @@ def unread_count(user):
 
 @bp.app_context_processor
 def inbox_badge():
-    if current_user and current_user.is_authenticated and current_user.role != Role.ADMIN:
+    if current_user and current_user.is_authenticated:
         return {"unread_count": unread_count(current_user)}
     return {"unread_count": 0}
 

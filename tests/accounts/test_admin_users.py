@@ -470,7 +470,8 @@ def test_reset_password(app, client, users, login):
     assert user.check_password("new-password-2026") and user.session_version == 2
     entries = audit_since(before)
     assert [e.kind for e in entries] == ["password_reset"]
-    assert "new-password-2026" not in str(entries[0].data) and entries[0].data == {}
+    assert "new-password-2026" not in str(entries[0].data)
+    assert entries[0].data == {"sessions_ended": True, "token_revoked": True}
     assert teacher_client.get("/admin/users").status_code == 302
 
 

@@ -15,7 +15,6 @@ from caseworks.extensions import db
 from tests.fixtures.users import PASSWORD
 
 WRONG = "Wrong username or password."
-THROTTLED = "Too many failed attempts. Try again in 15 minutes."
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
@@ -121,28 +120,90 @@ def test_inactive_user_cannot_log_in(client, make_user, places):
 # --- throttling -----------------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_username_for_15_minutes(client, users, app):
+def _throttled_for(response, minutes):
+    assert response.status_code == 429
+    assert f"Too many failed attempts. Try again in {minutes} minutes." in response.get_data(as_text=True)
+
+
+def test_five_failures_make_that_user_wait_at_that_address_and_the_wait_grows(client, users, app):
     assert app.config["LOGIN_THROTTLE_LIMIT"] == 5
     assert app.config["LOGIN_THROTTLE_WINDOW"] == timedelta(minutes=15)
     clock.set_now(T0)
     for _ in range(5):
         assert post_login(client, "teacher_a", "guess").status_code == 200
-        clock.advance(seconds=30)
+        clock.advance(seconds=10)
 
-    response = post_login(client, "teacher_a", PASSWORD)
-    assert response.status_code == 429
-    assert THROTTLED in response.get_data(as_text=True)
+    _throttled_for(post_login(client, "teacher_a", PASSWORD), 1)
     assert not is_logged_in(client)
-    # the refusal is kept in the trail although the response is an error
-    assert audit_entries()[-1].data == {"reason": "throttled"}
+    # the refusal is kept in the trail although the response is an error, and does not count
+    assert audit_entries()[-1].kind == "login_throttled"
+    _throttled_for(post_login(client, "teacher_a", PASSWORD), 1)
 
-    # another username is not affected
+    # another username from the same address is not affected
     assert post_login(app.test_client(), "teacher_a2", PASSWORD).status_code == 302
 
-    clock.set_now(T0 + timedelta(minutes=15, seconds=1) + timedelta(seconds=30 * 5))
-    response = post_login(client, "teacher_a", PASSWORD)
-    assert response.status_code == 302
+    # after the minute, one more wrong guess doubles the wait
+    clock.advance(seconds=61)
+    assert post_login(client, "teacher_a", "guess").status_code == 200
+    _throttled_for(post_login(client, "teacher_a", PASSWORD), 2)
+    clock.advance(seconds=121)
+    assert post_login(client, "teacher_a", PASSWORD).status_code == 302
     assert is_logged_in(client)
+
+
+def test_guesses_from_one_address_never_lock_the_user_out_from_another(app, client, users):
+    clock.set_now(T0)
+    attacker = app.test_client()
+    for _ in range(8):
+        attacker.post(
+            "/login", data={"username": "teacher_a", "password": "guess"}, environ_base={"REMOTE_ADDR": "203.0.113.9"}
+        )
+    response = attacker.post(
+        "/login", data={"username": "teacher_a", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "203.0.113.9"}
+    )
+    assert response.status_code == 429
+    assert post_login(client, "teacher_a", PASSWORD).status_code == 302
+
+
+def test_an_account_under_attack_is_reported_to_the_administrators(app, users):
+    from caseworks.inbox.models import Message
+
+    clock.set_now(T0)
+    limit = app.config["LOGIN_ATTACK_LIMIT"]
+    for n in range(limit + 3):
+        app.test_client().post(
+            "/login",
+            data={"username": "teacher_a", "password": "guess"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        )
+    (entry,) = audit_entries("login_attack")
+    assert entry.data == {"username": "teacher_a"} and entry.target_id == users.teacher.id
+    messages = db.session.scalars(select(Message).where(Message.kind == "login_attack")).all()
+    assert [m.user_id for m in messages] == [users.admin.id]
+    assert "teacher_a" in messages[0].subject
+
+
+def test_trusted_proxies_give_each_user_their_own_address(users):
+    from caseworks import create_app
+    from config import TestConfig
+
+    class BehindProxy(TestConfig):
+        TRUSTED_PROXIES = 1
+
+    proxied = create_app(BehindProxy)
+    seen = {}
+
+    @proxied.route("/_addr")
+    def _addr():
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return "ok"
+
+    proxied.test_client().get(
+        "/_addr", environ_base={"REMOTE_ADDR": "10.0.0.1"}, headers={"X-Forwarded-For": "198.51.100.7"}
+    )
+    assert seen["addr"] == "198.51.100.7"
 
 
 def test_failures_outside_the_window_do_not_count(client, users):
@@ -168,10 +229,8 @@ def test_many_failures_from_one_address_throttle_that_address(client, users, app
     clock.set_now(T0)
     for n in range(limit):
         assert post_login(client, f"guess{n}", "guess").status_code == 200
-    response = post_login(client, "teacher_a", PASSWORD)
-    assert response.status_code == 429
-    assert THROTTLED in response.get_data(as_text=True)
-    clock.advance(minutes=15, seconds=1)
+    _throttled_for(post_login(client, "teacher_a", PASSWORD), 1)
+    clock.advance(seconds=61)
     assert post_login(client, "teacher_a", PASSWORD).status_code == 302
 
 
