@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from caseworks.cases.views import case_roles_only, load_case, render_case
 from caseworks.core import clock, permissions
-from caseworks.core.choices import Role, option
+from caseworks.core.choices import VISITOR_OF_ROLE, Role, option
 from caseworks.core.forms import show_error
 from caseworks.core.nav import case_panel, nav_item, posted_form
 from caseworks.core.numbers import positive_int
@@ -26,22 +26,6 @@ nav_item(
     "visits.overdue", _l("Overdue visits"), (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER), order=30
 )
 
-#: who went, ticked in advance from the role of the person logging
-VISITOR_OF_ROLE = {
-    Role.TEACHER: "teacher",
-    Role.VILLAGE_CADRE: "cadre",
-    Role.SCHOOL_ADMIN: "school_leader",
-    Role.TOWNSHIP_OFFICIAL: "township_staff",
-}
-
-
-def _people_for(case):
-    """Who a visit may be planned for: the case's teacher and cadre."""
-    people = [u for u in (case.teacher, case.cadre) if u is not None]
-    if current_user.role in VISITOR_OF_ROLE and all(u.id != current_user.id for u in people):
-        people.append(current_user._get_current_object())
-    return people
-
 
 @case_panel("visits/_panel.html", order=20)
 def visits_panel(case, user):
@@ -50,7 +34,7 @@ def visits_panel(case, user):
     plan_form = None
     if may_log:
         plan_form = posted_form("visit_plan_form", PlanVisitForm)
-        plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in _people_for(case)]
+        plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in operations.people_to_plan_for(case, user)]
     return {
         "planned": planned,
         "done": done,
@@ -90,19 +74,14 @@ def log_visit(case_id):
         form.visitor_names.data = current_user.full_name
     status = 200
     if form.validate_on_submit():
-        client_uuid = form.client_uuid.data or None
-        already = operations.find_by_client_uuid(client_uuid)
-        if already is not None and already.case_id == case.id:
-            flash(_("This visit was already recorded."), "info")
-            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
         try:
             with db.session.begin_nested():
-                operations.log_visit(
+                _visit, created = operations.log_visit(
                     case,
                     form.data,
                     current_user,
                     planned=planned,
-                    client_uuid=client_uuid,
+                    client_uuid=form.client_uuid.data or None,
                     photos=_read_photos(form.photos.data),
                 )
         except operations.VisitError as error:
@@ -113,7 +92,10 @@ def log_visit(case_id):
             flash(_("This visit was already recorded."), "info")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
         else:
-            flash(_("The visit is recorded."), "success")
+            if created:
+                flash(_("The visit is recorded."), "success")
+            else:  # the same submission sent again (double tap, retried sync)
+                flash(_("This visit was already recorded."), "info")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
     elif request.method == "POST":
         status = 422
@@ -125,7 +107,7 @@ def log_visit(case_id):
 def plan_visit(case_id):
     case = load_case(case_id, permissions.may_log_visit)
     form = PlanVisitForm()
-    people = _people_for(case)
+    people = operations.people_to_plan_for(case, current_user)
     form.assignee_id.choices = [option(u.id, u.full_name) for u in people]
     if form.validate_on_submit():
         try:
