@@ -1,7 +1,6 @@
 """The OpenAPI document of ``/api/v1``, served at ``/api/v1/openapi.json``."""
 
-from caseworks.core.choices import CaseKind, Stage
-from caseworks.visits.models import Attitude, VisitMethod, Visitor, VisitOutcome, Willingness
+from caseworks.core.choices import Attitude, CaseKind, Stage, VisitMethod, Visitor, VisitOutcome, Willingness
 
 
 def _enum(choice):

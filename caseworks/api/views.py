@@ -138,11 +138,6 @@ def log_visit(case_id):
         client_uuid = str(uuid.UUID(str(payload.get("client_uuid", ""))))
     except ValueError:
         return jsonify(error="Invalid input", status=422, fields={"client_uuid": ["Send a UUID."]}), 422
-    existing = visit_ops.find_by_client_uuid(client_uuid)
-    if existing is not None:
-        if existing.case_id != case.id:
-            return jsonify(error="This client_uuid was already used for another case.", status=409), 409
-        return jsonify(_visit(existing)), 200
     form = LogVisitForm(meta={"csrf": False}, data=None)
     planned = None
     if payload.get("planned_visit_id") is not None:
@@ -154,14 +149,16 @@ def log_visit(case_id):
     if not form.validate():
         return jsonify(error="Invalid input", status=422, fields=_errors(form)), 422
     with refusals(duplicate=True, show=False) as done:
-        visit = visit_ops.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid)
+        visit, created = visit_ops.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid)
     if done.duplicate:
         # the same submission arriving twice at once: the first one stands
-        return jsonify(_visit(visit_ops.find_by_client_uuid(client_uuid))), 200
+        return jsonify(_visit(visit_queries.visit_by_client_uuid(client_uuid))), 200
+    if isinstance(done.refusal, visit_ops.SubmissionReused):
+        return jsonify(error="This client_uuid was already used for another case.", status=409), 409
     if not done:
         error = done.refusal
         return jsonify(error="Invalid input", status=422, fields={error.field or "visit": [str(error.message)]}), 422
-    return jsonify(_visit(visit)), 201
+    return jsonify(_visit(visit)), 201 if created else 200
 
 
 def _errors(form):

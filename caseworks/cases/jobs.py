@@ -7,10 +7,10 @@ from sqlalchemy import func, select, update
 
 from caseworks.cases.models import Case
 from caseworks.core import audit
+from caseworks.core.choices import VISITED_STAGES
 from caseworks.core.policy import profiles_by_county
 from caseworks.extensions import db
 from caseworks.scheduler.registry import scheduled_job
-from caseworks.visits.cadence import VISITED_STAGES
 
 NO_SYNC = {"synchronize_session": False}
 

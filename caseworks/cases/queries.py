@@ -3,13 +3,13 @@
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from caseworks.accounts.models import User
 from caseworks.cases.models import Case, Child, ChildGroup
 from caseworks.core import scope
-from caseworks.core.choices import AreaLevel, CaseKind, Role, SpecialGroup, Stage
+from caseworks.core.choices import VISITED_STAGES, AreaLevel, CaseKind, Role, SpecialGroup, Stage
 from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
@@ -210,3 +210,10 @@ def filter_options(user):
         "villages": [a for a in found if a.level == AreaLevel.VILLAGE],
         "schools": schools,
     }
+
+
+def stale_case():
+    """SQL filter on :class:`Case`: a stale case — still visited, and flagged by the nightly
+    ``flag_stale_cases`` job as out of contact for longer than its county's ``stale_after_days``.
+    The one definition for reminders, statistics and dashboards."""
+    return and_(Case.is_stale.is_(True), Case.stage.in_(VISITED_STAGES))

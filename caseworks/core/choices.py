@@ -142,16 +142,22 @@ class Stage(LabelledChoice):
         }[CaseKind(kind)]
 
 
+#: the return ladder: persuasion by the school and the township, then the administrative and the
+#: judicial procedure
 LADDER_STAGES = (
     Stage.SCHOOL_PERSUASION,
     Stage.TOWNSHIP_PERSUASION,
     Stage.ADMINISTRATIVE,
     Stage.JUDICIAL,
 )
+#: stages of a case that is not closed
 OPEN_STAGES = tuple(s for s in Stage if s is not Stage.CLOSED)
 #: stages in which a written notice is issued, and in which its lapsed deadline calls for the
 #: next step
 NOTICE_STAGES = (Stage.TOWNSHIP_PERSUASION, Stage.ADMINISTRATIVE)
+#: stages whose cases are visited at all (verification, support, ladder, monitoring); nobody is
+#: expected to visit a case pending review or closed
+VISITED_STAGES = tuple(s for s in Stage if s not in (Stage.PENDING_REVIEW, Stage.CLOSED))
 
 
 class DropoutReason(LabelledChoice):
@@ -349,6 +355,138 @@ class LegalStepKind(LabelledChoice):
             "reprimand": _l("Reprimand (训诫)"),
             "guidance_order": _l("Family education guidance order (家庭教育指导令)"),
             "supervision_order": _l("Guardianship supervision order (督促监护令)"),
+        }
+
+
+class VisitMethod(LabelledChoice):
+    """How a visit or contact was made."""
+
+    HOME_VISIT = "home_visit"
+    PHONE = "phone"
+    VIDEO = "video"
+    MEETING_SCHOOL = "meeting_school"
+    MEETING_TOWNSHIP = "meeting_township"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "home_visit": _l("Home visit"),
+            "phone": _l("Phone call"),
+            "video": _l("Video call"),
+            "meeting_school": _l("Meeting at school"),
+            "meeting_township": _l("Meeting at the township"),
+        }
+
+
+class VisitOutcome(LabelledChoice):
+    """What a visit or contact came to."""
+
+    AGREED_TO_RETURN = "agreed_to_return"
+    REFUSED = "refused"
+    NOT_AT_HOME = "not_at_home"
+    MOVED_AWAY = "moved_away"
+    IN_SCHOOL = "in_school"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "agreed_to_return": _l("Agreed to return"),
+            "refused": _l("Refused"),
+            "not_at_home": _l("Not at home"),
+            "moved_away": _l("Moved away"),
+            "in_school": _l("Attending school"),
+        }
+
+
+class Attitude(LabelledChoice):
+    """The guardian's attitude to the child's return."""
+
+    SUPPORTIVE = "supportive"
+    HESITANT = "hesitant"
+    OPPOSED = "opposed"
+
+    @classmethod
+    def _labels(cls):
+        return {"supportive": _l("Supports the return"), "hesitant": _l("Hesitant"), "opposed": _l("Opposed")}
+
+
+class Willingness(LabelledChoice):
+    """The child's own willingness to return."""
+
+    WILLING = "willing"
+    HESITANT = "hesitant"
+    UNWILLING = "unwilling"
+
+    @classmethod
+    def _labels(cls):
+        return {"willing": _l("Willing"), "hesitant": _l("Undecided"), "unwilling": _l("Unwilling")}
+
+
+class Visitor(LabelledChoice):
+    """Who went on a visit, by their part in the case."""
+
+    TEACHER = "teacher"
+    CADRE = "cadre"
+    SCHOOL_LEADER = "school_leader"
+    TOWNSHIP_STAFF = "township_staff"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "teacher": _l("Teacher"),
+            "cadre": _l("Village cadre"),
+            "school_leader": _l("School leader"),
+            "township_staff": _l("Township staff"),
+        }
+
+
+#: the part a user plays on a visit, by their role (ticked in advance when they log one); only
+#: these roles go on visits, so only they may have a visit planned for themselves
+VISITOR_OF_ROLE = {
+    Role.TEACHER: Visitor.TEACHER,
+    Role.VILLAGE_CADRE: Visitor.CADRE,
+    Role.SCHOOL_ADMIN: Visitor.SCHOOL_LEADER,
+    Role.TOWNSHIP_OFFICIAL: Visitor.TOWNSHIP_STAFF,
+}
+
+
+class SupportKind(LabelledChoice):
+    """Support given alongside persuasion (资助, 辅导, 心理疏导, 寄宿交通, 转介)."""
+
+    FINANCIAL_AID = "financial_aid"
+    TUTORING = "tutoring"
+    COUNSELLING = "counselling"
+    BOARDING_TRANSPORT = "boarding_transport"
+    REFERRAL = "referral"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "financial_aid": _l("Financial aid (资助, 两免一补)"),
+            "tutoring": _l("Tutoring"),
+            "counselling": _l("Psychological counselling"),
+            "boarding_transport": _l("Boarding or transport"),
+            "referral": _l("Referral to another department"),
+        }
+
+
+class VisitPurpose(LabelledChoice):
+    """Why the scheduler planned a visit (the cadence rule that produced it)."""
+
+    MONTHLY = "monthly"
+    LADDER = "ladder"
+    MONITORING = "monitoring"
+    COUNTY_LOOK = "county_look"
+    MANUAL = "manual"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "monthly": _l("Monthly home visit"),
+            "ladder": _l("Weekly persuasion visit"),
+            "monitoring": _l("Weekly attendance check"),
+            "county_look": _l("County monthly look"),
+            "manual": _l("Planned by hand"),
         }
 
 

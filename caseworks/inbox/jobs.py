@@ -11,21 +11,22 @@ from datetime import time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseworks.accounts.models import User
 from caseworks.cases.jobs import last_contact
 from caseworks.cases.models import Case
+from caseworks.cases.queries import stale_case
 from caseworks.core import clock
-from caseworks.core.choices import Role
+from caseworks.core.choices import VISITED_STAGES, Role
 from caseworks.extensions import db
 from caseworks.inbox import mail
 from caseworks.inbox.models import Message
 from caseworks.places.models import Area
 from caseworks.scheduler.registry import scheduled_job
-from caseworks.visits.cadence import VISITED_STAGES
 from caseworks.visits.models import Visit
+from caseworks.visits.queries import open_planned_visit, overdue_visit
 
 #: a visit due within this many days gets a "visit due" reminder
 DUE_SOON_DAYS = 2
@@ -82,10 +83,6 @@ class Outbox:
         return [row["dedupe_key"] for row in new]
 
 
-def _open_visit():
-    return and_(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None))
-
-
 def _visit_rows(condition):
     """Open planned visits matching ``condition``, with an active assignee and the case's village."""
     return db.session.execute(
@@ -93,7 +90,7 @@ def _visit_rows(condition):
         .join(Case, Case.id == Visit.case_id)
         .join(Area, Area.id == Case.village_id)
         .join(User, User.id == Visit.assignee_id)
-        .where(_open_visit(), condition, Case.stage.in_(VISITED_STAGES), User.is_active.is_(True))
+        .where(open_planned_visit(), condition, Case.stage.in_(VISITED_STAGES), User.is_active.is_(True))
     ).all()
 
 
@@ -124,7 +121,7 @@ def _visits_due(outbox, today):
 
 
 def _visits_overdue(outbox, today):
-    for v in _visit_rows(Visit.due_date < today):
+    for v in _visit_rows(overdue_visit(today)):
         outbox.add(
             v.assignee_id,
             "visit_overdue",
@@ -150,7 +147,7 @@ def _stale_cases(outbox, inactive):
     rows = db.session.execute(
         select(Case.id, Case.teacher_id, Case.cadre_id, last_contact().label("since"), Area.name.label("village"))
         .join(Area, Area.id == Case.village_id)
-        .where(Case.is_stale.is_(True), Case.stage.in_(VISITED_STAGES))
+        .where(stale_case())
     ).all()
     for c in rows:
         for user_id in {c.teacher_id, c.cadre_id} - {None} - inactive:
@@ -183,7 +180,7 @@ def _overdue_digest(outbox, today):
         select(Case.township_id, Case.school_township_id, db.func.count())
         .select_from(Visit)
         .join(Case, Case.id == Visit.case_id)
-        .where(_open_visit(), Visit.due_date < today, Case.stage.in_(VISITED_STAGES))
+        .where(overdue_visit(today), Case.stage.in_(VISITED_STAGES))
         .group_by(Case.township_id, Case.school_township_id)
     ):
         per_township[township_id] += count

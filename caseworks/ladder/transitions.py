@@ -68,7 +68,8 @@ def _assigned(case):
 
 def persuasion_counts(case, stage=Stage.SCHOOL_PERSUASION):
     """(contacts, home visits) recorded while the case stood at ``stage``."""
-    from caseworks.visits.models import Visit, VisitMethod
+    from caseworks.core.choices import VisitMethod
+    from caseworks.visits.models import Visit
 
     contacts, home = db.session.execute(
         select(func.count(), func.count().filter(Visit.method == VisitMethod.HOME_VISIT)).where(

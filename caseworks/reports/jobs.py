@@ -7,6 +7,7 @@ from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy import case as when
 
 from caseworks.cases.models import Case
+from caseworks.cases.queries import stale_case
 from caseworks.core import clock
 from caseworks.core.choices import LADDER_STAGES, OPEN_STAGES, AreaLevel, CaseKind, Stage
 from caseworks.extensions import db
@@ -15,6 +16,7 @@ from caseworks.places.models import Area
 from caseworks.reports.models import StatsSnapshot
 from caseworks.scheduler.registry import scheduled_job
 from caseworks.visits.models import Visit
+from caseworks.visits.queries import overdue_visit
 
 LEVELS = (AreaLevel.COUNTY, AreaLevel.TOWNSHIP)
 
@@ -68,7 +70,7 @@ def compute_figures(today):
             Case.stage,
             Case.kind,
             func.count().label("n"),
-            _count_if(Case.is_stale.is_(True)).label("stale"),
+            _count_if(stale_case()).label("stale"),
             _count_if(Case.teacher_id.is_(None)).label("no_teacher"),
             _count_if(Case.cadre_id.is_(None)).label("no_cadre"),
             _count_if((Case.teacher_id.is_(None)) | (Case.cadre_id.is_(None))).label("unassigned"),
@@ -89,7 +91,7 @@ def compute_figures(today):
         select(Case.county_id, Case.township_id, func.count())
         .select_from(Visit)
         .join(Case, Case.id == Visit.case_id)
-        .where(is_open, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date < today)
+        .where(is_open, overdue_visit(today))
         .group_by(Case.county_id, Case.township_id)
     ):
         for data in targets(county_id, township_id):

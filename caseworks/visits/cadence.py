@@ -8,11 +8,10 @@ says which; the operations (a visit logged now plans the next) and the scheduler
 
 from datetime import timedelta
 
-from caseworks.core.choices import COUNTY_LOOK_GROUPS, LADDER_STAGES, Stage
-from caseworks.visits.models import VisitPurpose
+from sqlalchemy import and_, exists, select
 
-#: stages whose cases are visited at all (verification, support, ladder, monitoring)
-VISITED_STAGES = tuple(s for s in Stage if s not in (Stage.PENDING_REVIEW, Stage.CLOSED))
+from caseworks.cases.models import Case, ChildGroup
+from caseworks.core.choices import COUNTY_LOOK_GROUPS, LADDER_STAGES, VISITED_STAGES, Stage, VisitPurpose
 
 
 def rule_for(stage, profile):
@@ -26,8 +25,25 @@ def rule_for(stage, profile):
     return None
 
 
+# Who gets the county's monthly look: a case still visited whose child is in one of
+# COUNTY_LOOK_GROUPS (orphans, de-facto unsupported). The two functions below say the same thing,
+# for one loaded case and as a filter on Case; both are built from those two constants only.
+
+
 def needs_county_look(case):
+    """Whether ``case`` gets the county's monthly look (每月一看)."""
     return case.stage in VISITED_STAGES and any(g in COUNTY_LOOK_GROUPS for g in case.child.groups)
+
+
+def county_look_case():
+    """SQL filter on :class:`Case`: the cases that get the county's monthly look, as
+    :func:`needs_county_look` decides for one case."""
+    in_group = exists(
+        select(ChildGroup.child_id).where(
+            ChildGroup.child_id == Case.child_id, ChildGroup.group.in_(COUNTY_LOOK_GROUPS)
+        )
+    )
+    return and_(Case.stage.in_(VISITED_STAGES), in_group)
 
 
 def next_due(case, profile):

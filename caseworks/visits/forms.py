@@ -7,8 +7,7 @@ from wtforms import DateField, FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from caseworks.cases.forms import MultiCheckboxField, not_in_future
-from caseworks.core.choices import option
-from caseworks.visits.models import Attitude, SupportKind, VisitMethod, Visitor, VisitOutcome, Willingness
+from caseworks.core.choices import Attitude, SupportKind, VisitMethod, Visitor, VisitOutcome, Willingness, option
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 4

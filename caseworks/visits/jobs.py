@@ -10,16 +10,17 @@ differences are written back in batches.
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, not_, select, update
 
-from caseworks.cases.models import Case, ChildGroup
+from caseworks.cases.models import Case
 from caseworks.core import audit, clock
-from caseworks.core.choices import COUNTY_LOOK_GROUPS, Stage
+from caseworks.core.choices import Stage, VisitPurpose
 from caseworks.core.policy import profiles_by_county
 from caseworks.extensions import db
 from caseworks.scheduler.registry import scheduled_job
 from caseworks.visits import cadence
-from caseworks.visits.models import Visit, VisitPurpose
+from caseworks.visits.models import Visit
+from caseworks.visits.queries import open_planned_visit, overdue_visit
 
 #: rows per statement when writing back
 BATCH = 5000
@@ -32,11 +33,6 @@ def _chunks(items, size=BATCH):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _is_open():
-    """A planned visit not yet done or cancelled (the partial index ix_visit_open_due)."""
-    return and_(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None))
 
 
 class _Plan:
@@ -151,14 +147,7 @@ def plan_visits(today):
         )
     }
     profiles = profiles_by_county({row.county_id for row in cases.values()})
-    look_cases = set(
-        db.session.scalars(
-            select(Case.id)
-            .join(ChildGroup, ChildGroup.child_id == Case.child_id)
-            .where(Case.stage.in_(cadence.VISITED_STAGES), ChildGroup.group.in_(COUNTY_LOOK_GROUPS))
-            .distinct()
-        )
-    )
+    look_cases = set(db.session.scalars(select(Case.id).where(cadence.county_look_case())))
     last_looks = dict(
         db.session.execute(
             select(Visit.case_id, func.max(Visit.visit_date))
@@ -169,7 +158,7 @@ def plan_visits(today):
     regular, looks, by_hand = defaultdict(list), defaultdict(list), defaultdict(list)
     for visit in db.session.execute(
         select(Visit.id, Visit.case_id, Visit.due_date, Visit.purpose, Visit.assignee_id, Visit.is_overdue)
-        .where(_is_open(), Visit.due_date.is_not(None))
+        .where(open_planned_visit())
         .order_by(Visit.case_id, Visit.due_date, Visit.id)
     ):
         group = looks if visit.purpose == COUNTY_LOOK else by_hand if visit.purpose == VisitPurpose.MANUAL else regular
@@ -210,21 +199,11 @@ def flag_overdue_visits(today):
     """Planned visits still open after their due date are overdue; the flag comes off a visit
     that was done, cancelled, or moved to a later date."""
     flagged = db.session.execute(
-        update(Visit).where(_is_open(), Visit.due_date < today, Visit.is_overdue.is_(False)).values(is_overdue=True),
+        update(Visit).where(overdue_visit(today), Visit.is_overdue.is_(False)).values(is_overdue=True),
         execution_options=NO_SYNC,
     ).rowcount
     cleared = db.session.execute(
-        update(Visit)
-        .where(
-            Visit.is_overdue.is_(True),
-            or_(
-                Visit.done_dt.is_not(None),
-                Visit.cancelled_dt.is_not(None),
-                Visit.due_date.is_(None),
-                Visit.due_date >= today,
-            ),
-        )
-        .values(is_overdue=False),
+        update(Visit).where(Visit.is_overdue.is_(True), not_(overdue_visit(today))).values(is_overdue=False),
         execution_options=NO_SYNC,
     ).rowcount
     summary = {"flagged": flagged, "cleared": cleared}

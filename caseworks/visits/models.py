@@ -3,129 +3,12 @@
 from datetime import date, datetime
 from typing import Any, Optional
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseworks.core import clock
-from caseworks.core.choices import LabelledChoice
+from caseworks.core.choices import VisitPurpose
 from caseworks.extensions import db
-
-
-class VisitMethod(LabelledChoice):
-    HOME_VISIT = "home_visit"
-    PHONE = "phone"
-    VIDEO = "video"
-    MEETING_SCHOOL = "meeting_school"
-    MEETING_TOWNSHIP = "meeting_township"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "home_visit": _l("Home visit"),
-            "phone": _l("Phone call"),
-            "video": _l("Video call"),
-            "meeting_school": _l("Meeting at school"),
-            "meeting_township": _l("Meeting at the township"),
-        }
-
-
-class VisitOutcome(LabelledChoice):
-    AGREED_TO_RETURN = "agreed_to_return"
-    REFUSED = "refused"
-    NOT_AT_HOME = "not_at_home"
-    MOVED_AWAY = "moved_away"
-    IN_SCHOOL = "in_school"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "agreed_to_return": _l("Agreed to return"),
-            "refused": _l("Refused"),
-            "not_at_home": _l("Not at home"),
-            "moved_away": _l("Moved away"),
-            "in_school": _l("Attending school"),
-        }
-
-
-class Attitude(LabelledChoice):
-    """The guardian's attitude to the child's return."""
-
-    SUPPORTIVE = "supportive"
-    HESITANT = "hesitant"
-    OPPOSED = "opposed"
-
-    @classmethod
-    def _labels(cls):
-        return {"supportive": _l("Supports the return"), "hesitant": _l("Hesitant"), "opposed": _l("Opposed")}
-
-
-class Willingness(LabelledChoice):
-    """The child's own willingness to return."""
-
-    WILLING = "willing"
-    HESITANT = "hesitant"
-    UNWILLING = "unwilling"
-
-    @classmethod
-    def _labels(cls):
-        return {"willing": _l("Willing"), "hesitant": _l("Undecided"), "unwilling": _l("Unwilling")}
-
-
-class Visitor(LabelledChoice):
-    """Who went on a visit, by their part in the case."""
-
-    TEACHER = "teacher"
-    CADRE = "cadre"
-    SCHOOL_LEADER = "school_leader"
-    TOWNSHIP_STAFF = "township_staff"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "teacher": _l("Teacher"),
-            "cadre": _l("Village cadre"),
-            "school_leader": _l("School leader"),
-            "township_staff": _l("Township staff"),
-        }
-
-
-class SupportKind(LabelledChoice):
-    FINANCIAL_AID = "financial_aid"
-    TUTORING = "tutoring"
-    COUNSELLING = "counselling"
-    BOARDING_TRANSPORT = "boarding_transport"
-    REFERRAL = "referral"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "financial_aid": _l("Financial aid (资助, 两免一补)"),
-            "tutoring": _l("Tutoring"),
-            "counselling": _l("Psychological counselling"),
-            "boarding_transport": _l("Boarding or transport"),
-            "referral": _l("Referral to another department"),
-        }
-
-
-class VisitPurpose(LabelledChoice):
-    """Why the scheduler planned a visit (the cadence rule that produced it)."""
-
-    MONTHLY = "monthly"
-    LADDER = "ladder"
-    MONITORING = "monitoring"
-    COUNTY_LOOK = "county_look"
-    MANUAL = "manual"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "monthly": _l("Monthly home visit"),
-            "ladder": _l("Weekly persuasion visit"),
-            "monitoring": _l("Weekly attendance check"),
-            "county_look": _l("County monthly look"),
-            "manual": _l("Planned by hand"),
-        }
 
 
 class Visit(db.Model):
@@ -157,7 +40,8 @@ class Visit(db.Model):
     purpose: Mapped[str] = mapped_column(String(16), default=VisitPurpose.MANUAL)
     planned_dt: Mapped[Optional[datetime]]
     cancelled_dt: Mapped[Optional[datetime]]
-    #: set by the scheduler when the due date passed without the visit being done
+    #: set by the scheduler (flag_overdue_visits) when the due date passed without the visit being
+    #: done; the pages and counts ask :func:`caseworks.visits.queries.overdue_visit` instead
     is_overdue: Mapped[bool] = mapped_column(default=False)
     reminded_dt: Mapped[Optional[datetime]]
 
@@ -191,6 +75,8 @@ class Visit(db.Model):
         return self.done_dt is not None
 
     def is_overdue_on(self, day):
+        """Planned, neither done nor cancelled, and due before ``day``: for one loaded visit what
+        :func:`caseworks.visits.queries.overdue_visit` says in SQL."""
         return not self.is_done and self.cancelled_dt is None and self.due_date is not None and self.due_date < day
 
 

@@ -5,15 +5,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseworks.core import audit, clock
+from caseworks.core.choices import VISITOR_OF_ROLE, VisitPurpose
 from caseworks.core.errors import Refused
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.visits import cadence
-from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto, VisitPurpose
+from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto
+from caseworks.visits.queries import open_planned_visit, visit_by_client_uuid
 
 
 class VisitError(Refused):
     """A rule of visits and contacts refused the change."""
+
+
+class SubmissionReused(VisitError):
+    """A ``client_uuid`` already recorded on another case: one submission cannot be two visits."""
 
 
 #: what a done visit records, as handed over by the form or the API
@@ -37,11 +43,7 @@ VISIT_FIELDS = (
 def open_planned_visits(case):
     """The case's planned visits not yet done or cancelled, earliest first."""
     return db.session.scalars(
-        select(Visit)
-        .where(
-            Visit.case_id == case.id, Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date.is_not(None)
-        )
-        .order_by(Visit.due_date, Visit.id)
+        select(Visit).where(Visit.case_id == case.id, open_planned_visit()).order_by(Visit.due_date, Visit.id)
     ).all()
 
 
@@ -89,10 +91,25 @@ def ensure_planned(case, profile=None):
     return keep
 
 
+def people_to_plan_for(case, by):
+    """Who a visit on ``case`` may be planned for: its teacher and its village cadre, and ``by``
+    themselves when their role goes on visits (a school leader, a township official)."""
+    people = [u for u in (case.teacher, case.cadre) if u is not None]
+    if by.role in VISITOR_OF_ROLE and all(u.id != by.id for u in people):
+        people.append(by)
+    return people
+
+
 def plan_visit(case, data, by):
-    """Plan a visit by hand (who should go, by when)."""
+    """Plan a visit by hand (who should go, by when): not due in the past, and only for one of
+    :func:`people_to_plan_for`."""
     if data["due_date"] < clock.today():
         raise VisitError(_l("A planned visit cannot be due in the past."), "due_date")
+    if all(u.id != data["assignee_id"] for u in people_to_plan_for(case, by)):
+        raise VisitError(
+            _l("A visit can be planned only for the case's teacher or village cadre, or for yourself."),
+            "assignee_id",
+        )
     visit = Visit(
         case_id=case.id,
         due_date=data["due_date"],
@@ -114,23 +131,20 @@ def plan_visit(case, data, by):
     return visit
 
 
-def find_by_client_uuid(client_uuid):
-    if not client_uuid:
-        return None
-    return db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid))
-
-
 def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
     """Record a visit or contact as done: fills in ``planned`` if given, else logs an unplanned
-    contact. A submission whose ``client_uuid`` was already recorded returns that visit and
-    changes nothing (a retried sync never logs a visit twice). The visit may not be dated in the
-    future or before the case opened; the case's last contact moves on and its next visit is
-    planned by the cadence."""
-    existing = find_by_client_uuid(client_uuid)
+    contact. Returns ``(visit, created)``.
+
+    A submission whose ``client_uuid`` was already recorded on this case returns that visit with
+    ``created`` False and changes nothing (a retried sync never logs a visit twice); one recorded
+    on another case is refused (:class:`SubmissionReused`). The visit may not be dated in the
+    future or before the case opened, and needs an outcome; a planned visit is logged once. The
+    case's last contact moves on and its next visit is planned by the cadence."""
+    existing = visit_by_client_uuid(client_uuid)
     if existing is not None:
         if existing.case_id != case.id:
-            raise VisitError(_l("This submission was already recorded on another case."))
-        return existing
+            raise SubmissionReused(_l("This submission was already recorded on another case."))
+        return existing, False
     visit_date = data["visit_date"]
     if visit_date > clock.today():
         raise VisitError(_l("A visit that has been done cannot be dated in the future."), "visit_date")
@@ -186,7 +200,7 @@ def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
         },
     )
     ensure_planned(case)
-    return visit
+    return visit, True
 
 
 def _empty(name):
@@ -194,7 +208,8 @@ def _empty(name):
 
 
 def cancel_visit(visit, case, by, reason):
-    """Cancel a planned visit (with a reason); the cadence plans the next one."""
+    """Cancel a planned visit, with a reason; one already logged or cancelled is refused. The
+    cadence then plans the next regular visit."""
     if visit.done_dt or visit.cancelled_dt:
         raise VisitError(_l("This planned visit was already logged or cancelled."))
     visit.cancelled_dt = clock.now()
@@ -207,7 +222,8 @@ def cancel_visit(visit, case, by, reason):
 
 
 def add_support_measure(case, data, by):
-    """Record a support measure on the case, with dates and who is responsible."""
+    """Record a support measure on the case, with who is responsible and from when; it may not
+    end before it starts."""
     if data.get("end_date") and data["end_date"] < data["start_date"]:
         raise VisitError(_l("The end date lies before the start date."), "end_date")
     measure = SupportMeasure(

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from caseworks.accounts.models import User
@@ -13,9 +13,27 @@ from caseworks.places.models import Area, School
 from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto
 
 
-def open_planned():
-    """Planned visits not yet done nor cancelled."""
-    return (Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date.is_not(None))
+def open_planned_visit():
+    """SQL filter on :class:`Visit`: an open planned visit — planned (it has a due date), neither
+    done nor cancelled. The one definition used by pages, jobs, dashboards and exports; it covers
+    the partial index ``ix_visit_open_due``. Needs no join; callers add the case conditions they
+    want (scope, stage)."""
+    return and_(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.due_date.is_not(None))
+
+
+def overdue_visit(today):
+    """SQL filter on :class:`Visit`: an open planned visit due before ``today`` (a visit due today
+    is not overdue yet). The one definition of an overdue visit, for the overview, "my visits",
+    the reminders, the overdue flag and the statistics alike; :meth:`Visit.is_overdue_on` says the
+    same for one loaded visit."""
+    return and_(open_planned_visit(), Visit.due_date < today)
+
+
+def visit_by_client_uuid(client_uuid):
+    """The visit recorded under ``client_uuid`` (an offline submission sent again), or None."""
+    if not client_uuid:
+        return None
+    return db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid))
 
 
 def my_visits(user, horizon_days=30):
@@ -26,7 +44,7 @@ def my_visits(user, horizon_days=30):
         select(Visit)
         .join(Visit.case)
         .where(
-            *open_planned(),
+            open_planned_visit(),
             Visit.assignee_id == user.id,
             scope.case_filter(user),
             Visit.due_date <= today + timedelta(days=horizon_days),
@@ -37,7 +55,7 @@ def my_visits(user, horizon_days=30):
     ).all()
     groups = {"overdue": [], "today": [], "week": [], "later": []}
     for visit in rows:
-        if visit.due_date < today:
+        if visit.is_overdue_on(today):
             groups["overdue"].append(visit)
         elif visit.due_date == today:
             groups["today"].append(visit)
@@ -49,9 +67,7 @@ def my_visits(user, horizon_days=30):
 
 
 def _overdue_base(user):
-    return (
-        select(Visit).join(Visit.case).where(*open_planned(), Visit.due_date < clock.today(), scope.case_filter(user))
-    )
+    return select(Visit).join(Visit.case).where(overdue_visit(clock.today()), scope.case_filter(user))
 
 
 def overdue_counts(user):

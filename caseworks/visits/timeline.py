@@ -5,9 +5,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from caseworks.core import clock
+from caseworks.core.choices import SupportKind, VisitMethod, VisitOutcome
 from caseworks.core.timeline import TimelineItem, timeline_source
 from caseworks.extensions import db
-from caseworks.visits.models import SupportKind, SupportMeasure, Visit, VisitMethod, VisitOutcome
+from caseworks.visits.models import SupportMeasure, Visit
 
 
 @timeline_source

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseworks.core import clock, permissions
-from caseworks.core.choices import Role, option
+from caseworks.core.choices import VISITOR_OF_ROLE, Role, option
 from caseworks.core.nav import case_panel, nav_item, posted_form
 from caseworks.core.numbers import positive_int
 from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
@@ -24,22 +24,6 @@ nav_item(
     "visits.overdue", _l("Overdue visits"), (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER), order=30
 )
 
-#: who went, ticked in advance from the role of the person logging
-VISITOR_OF_ROLE = {
-    Role.TEACHER: "teacher",
-    Role.VILLAGE_CADRE: "cadre",
-    Role.SCHOOL_ADMIN: "school_leader",
-    Role.TOWNSHIP_OFFICIAL: "township_staff",
-}
-
-
-def _people_for(case):
-    """Who a visit may be planned for: the case's teacher and cadre."""
-    people = [u for u in (case.teacher, case.cadre) if u is not None]
-    if current_user.role in VISITOR_OF_ROLE and all(u.id != current_user.id for u in people):
-        people.append(current_user._get_current_object())
-    return people
-
 
 @case_panel("visits/_panel.html", order=20)
 def visits_panel(case, user):
@@ -48,7 +32,7 @@ def visits_panel(case, user):
     plan_form = None
     if may_log:
         plan_form = posted_form("visit_plan_form", PlanVisitForm)
-        plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in _people_for(case)]
+        plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in operations.people_to_plan_for(case, user)]
     return {
         "planned": planned,
         "done": done,
@@ -88,22 +72,17 @@ def log_visit(case_id):
         form.visitor_names.data = current_user.full_name
     done = None
     if form.validate_on_submit():
-        client_uuid = form.client_uuid.data or None
-        already = operations.find_by_client_uuid(client_uuid)
-        if already is not None and already.case_id == case.id:
-            flash(_("This visit was already recorded."), "info")
-            return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
         # the same submission arriving twice at the same moment: the first one stands
         with refusals(form, duplicate=True) as done:
-            operations.log_visit(
+            _visit, created = operations.log_visit(
                 case,
                 form.data,
                 current_user,
                 planned=planned,
-                client_uuid=client_uuid,
+                client_uuid=form.client_uuid.data or None,
                 photos=_read_photos(form.photos.data),
             )
-        if done.duplicate:
+        if done.duplicate or (done and not created):  # sent again: a double tap, a retried sync
             flash(_("This visit was already recorded."), "info")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
         if done:
@@ -117,7 +96,7 @@ def log_visit(case_id):
 def plan_visit(case_id):
     case = load_case(case_id, permissions.may_log_visit)
     form = PlanVisitForm()
-    people = _people_for(case)
+    people = operations.people_to_plan_for(case, current_user)
     form.assignee_id.choices = [option(u.id, u.full_name) for u in people]
     if form.validate_on_submit():
         with refusals(form) as done:

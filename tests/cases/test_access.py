@@ -157,6 +157,7 @@ CHECKED_ELSEWHERE = {
     "/transfers/": "tests/ladder/test_ladder.py",
     "/inbox/": "tests/inbox/test_inbox.py",
     "/api/v1/": "tests/api/test_api.py",
+    "/account": "tests/accounts/test_session_security.py",
     "/cases/<int:case_id>/assign/<line>": "the assign/teacher and assign/cadre rows above",
     "/cases/<int:case_id>/step/<name>": "the step rows above",
 }

@@ -12,7 +12,18 @@ from sqlalchemy.orm import selectinload
 from caseworks.accounts.models import User
 from caseworks.cases.models import Case, Child
 from caseworks.core import audit, clock, idnumber
-from caseworks.core.choices import LADDER_STAGES, AreaLevel, CaseKind, ClosedOutcome, NoticeKind, Role, Stage
+from caseworks.core.choices import (
+    LADDER_STAGES,
+    VISITED_STAGES,
+    AreaLevel,
+    CaseKind,
+    ClosedOutcome,
+    NoticeKind,
+    Role,
+    Stage,
+    VisitOutcome,
+    VisitPurpose,
+)
 from caseworks.core.policy import defaults
 from caseworks.demo import generator
 from caseworks.extensions import db
@@ -24,7 +35,7 @@ from caseworks.ladder.transitions import persuasion_counts
 from caseworks.places.models import Area, School
 from caseworks.review import queries
 from caseworks.visits import cadence
-from caseworks.visits.models import SupportMeasure, Visit, VisitOutcome, VisitPurpose
+from caseworks.visits.models import SupportMeasure, Visit
 
 DEMO_USERS = ("teacher1", "principal1", "cadre1", "township1", "reviewer1", "admin")
 
@@ -170,7 +181,7 @@ def test_last_contact_is_the_latest_done_visit(seeded):
         select(Case.id, Case.last_contact_date, Case.opened_date, Case.stage, Case.is_stale)
     ):
         assert latest.get(case_id) == last, case_id
-        expected = stage in cadence.VISITED_STAGES and (today - (last or opened)).days > 30
+        expected = stage in VISITED_STAGES and (today - (last or opened)).days > 30
         assert stale == expected, case_id
 
 

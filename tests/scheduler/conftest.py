@@ -4,11 +4,12 @@ import pytest
 from sqlalchemy import select
 
 from caseworks.core import clock
+from caseworks.core.choices import VISITED_STAGES, VisitPurpose
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
 from caseworks.scheduler import runner
 from caseworks.visits import cadence
-from caseworks.visits.models import Visit, VisitPurpose
+from caseworks.visits.models import Visit
 
 #: a Monday morning, after the 07:30 digest time
 DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=clock.LOCAL_TZ)
@@ -54,7 +55,7 @@ def assert_planned_by_cadence(case):
     (none if the case is no longer visited)."""
     db.session.refresh(case)
     planned = open_planned(case)
-    if case.stage not in cadence.VISITED_STAGES:
+    if case.stage not in VISITED_STAGES:
         assert planned == [], (case, planned)
         return None
     assert len(planned) == 1, (case, planned)

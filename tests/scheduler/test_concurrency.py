@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from caseworks import ROOT
 from caseworks.cases.models import Case
-from caseworks.core.choices import CaseKind, Stage
+from caseworks.core.choices import CaseKind, Stage, VisitPurpose
 from caseworks.extensions import db
 from caseworks.scheduler.models import JobRun
-from caseworks.visits.models import Visit, VisitPurpose
+from caseworks.visits.models import Visit
 from tests.scheduler.conftest import OWN_JOBS
 
 DATABASE_URL = os.environ.get("CASEWORKS_TEST_DATABASE_URL", "")
