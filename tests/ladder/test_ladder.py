@@ -431,5 +431,5 @@ def test_two_escalations_at_once_record_one(client, login, users, make_case, app
 
 def test_the_scheduler_never_takes_a_persons_step(make_case):
     case = make_case()
-    with pytest.raises(transitions.TransitionRefused):
+    with pytest.raises(transitions.TransitionRefused, match="needs a person to take it"):
         transitions.apply(case, "escalate_township", None, reason="x")

@@ -165,5 +165,5 @@ def test_smtp_url_forms():
     )
     secure = parse_smtp_url("smtps://mail.example.cn")
     assert (secure.port, secure.use_ssl, secure.username) == (465, True, None)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"not an smtp:// or smtps:// URL: 'http://mail\.example\.cn'"):
         parse_smtp_url("http://mail.example.cn")
