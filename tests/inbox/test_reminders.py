@@ -11,8 +11,8 @@ from caseworks.core import clock
 from caseworks.extensions import db
 from caseworks.inbox.models import Message
 from caseworks.visits import operations
-from tests.scheduler.conftest import open_planned, run
-from tests.scheduler.smtp_sink import SmtpSink
+from tests.fixtures.jobs import open_planned, run
+from tests.inbox.smtp_sink import SmtpSink
 
 
 def messages(**filters):
