@@ -77,7 +77,7 @@ def take_step(case_id, name):
     if transition is None or transition.system_only:
         abort(404)
     case = load_case(case_id, for_update=request.method == "POST")
-    if current_user.role not in transition.roles:
+    if not transition.allowed_for(current_user, case):
         abort(403)
     form = _step_form(transition, case)
     if request.method == "GET":
