@@ -76,7 +76,7 @@ def test_a_village_cadre_may_not_log_a_visit_on_a_case_they_only_see(client, log
 #: expect 403 instead of 422 for the receiving official's request_closure)
 def test_a_village_cadre_is_forbidden_a_step_on_a_case_they_only_see(client, login, users, village_case):
     login(users.village_cadre)
-    url = f"/cases/{village_case.id}/step/confirm_dropout"
+    url = f"/cases/{village_case.id}/transitions/confirm_dropout"
     assert client.get(url).status_code == 403
     assert client.post(url, data={"version": village_case.version, "evidence": "三天未到校"}).status_code == 403
 
@@ -84,8 +84,8 @@ def test_a_village_cadre_is_forbidden_a_step_on_a_case_they_only_see(client, log
 def test_a_village_cadre_takes_no_step_on_a_case_they_only_see(client, login, users, village_case):
     login(users.village_cadre)
     page = client.get(f"/cases/{village_case.id}").get_data(as_text=True)
-    assert "/step/confirm_dropout" not in page  # the case page offers no step
-    url = f"/cases/{village_case.id}/step/confirm_dropout"
+    assert "/transitions/confirm_dropout" not in page  # the case page offers no step
+    url = f"/cases/{village_case.id}/transitions/confirm_dropout"
     response = client.post(url, data={"version": village_case.version, "evidence": "三天未到校"})
     assert response.status_code != 302  # refused: 422 today, 403 once the view asks allowed_for
     assert _fresh(village_case).stage == Stage.VERIFICATION

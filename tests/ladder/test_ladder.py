@@ -31,7 +31,7 @@ def _days(n):
 def _step(client, case, name, **data):
     db.session.expire_all()
     data.setdefault("version", case.version)
-    response = client.post(f"/cases/{case.id}/step/{name}", data=data)
+    response = client.post(f"/cases/{case.id}/transitions/{name}", data=data)
     db.session.expire_all()
     return response
 
@@ -415,7 +415,7 @@ def test_two_escalations_at_once_record_one(client, login, users, make_case, app
     second = app.test_client()
     second.post("/login", data={"username": users.school_admin.username, "password": "test-pass-2026"})
     response = second.post(
-        f"/cases/{case.id}/step/record_return",
+        f"/cases/{case.id}/transitions/record_return",
         data={
             "version": version,
             "return_date": clock.today().isoformat(),
