@@ -84,6 +84,7 @@ MODULE_LABELS = {
     "review": _l("Review"),
     "inbox": _l("Inbox"),
     "reports": _l("Reports"),
+    "ledgers": _l("Ledgers"),
     "scheduler": _l("Scheduler"),
     "demo": _l("Demo data"),
 }
@@ -141,6 +142,10 @@ FIELD_LABELS = {
     "population_size": _l("Approved returns in the period"),
     "case_ids": _l("Sampled cases"),
     "filters": _l("Filters"),
+    "case_filters": _l("Filters"),
+    "q": _l("Search"),
+    "mine": _l("My cases"),
+    "unassigned": _l("Missing teacher or cadre"),
     "rows": _l("Rows"),
     "format": _l("Format"),
     "person": _l("Person"),
@@ -354,6 +359,8 @@ def format_value(key, value, names=None, context=None):
         return value if "*" in value else idnumber.mask(value)
     if key == "guardians" and isinstance(value, list):
         return "；".join(_guardian_text(g) for g in value)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
     choice = _choice_of(key, context)
     if choice is not None and isinstance(value, str):
         return label_of(choice, value)

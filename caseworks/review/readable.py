@@ -10,6 +10,7 @@ whole page of entries at once, so a page costs a fixed number of queries.
 """
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from caseworks.core.choices import (
     AreaLevel,
@@ -254,6 +255,19 @@ def _exported(entry, names):
     return _("Audit trail exported: %(rows)s entries", rows=(entry.data or {}).get("rows", 0))
 
 
+#: what a ledger export exported, as :mod:`caseworks.ledgers` records it
+EXPORT_LABELS = {
+    "ledger": _l("the persuasion ledger"),
+}
+
+
+@_says(("ledgers", "export"))
+def _ledger_exported(entry, names):
+    data = entry.data or {}
+    what = label_of(EXPORT_LABELS, data.get("what"))
+    return _("Exported %(what)s: %(rows)s cases", what=what, rows=data.get("rows", 0))
+
+
 @_says(("accounts", "login_failed"))
 def _login_failed(entry, names):
     reason = (entry.data or {}).get("reason")
@@ -321,6 +335,7 @@ _NOTE_KEYS = (
     "reason",
     "details",
     "filters",
+    "case_filters",
     "rows",
     "truncated",
     "result",

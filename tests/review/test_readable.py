@@ -27,6 +27,7 @@ from caseworks.accounts import operations as account_ops
 from caseworks.accounts.models import User
 from caseworks.cases import jobs as case_jobs
 from caseworks.cases import operations as case_ops
+from caseworks.cases.queries import CaseFilters
 from caseworks.core import audit, clock, idnumber, policy
 from caseworks.core.audit import AuditEntry
 from caseworks.core.choices import CaseKind, ClosedOutcome, Role, Stage
@@ -34,6 +35,7 @@ from caseworks.extensions import db
 from caseworks.ladder import jobs as ladder_jobs
 from caseworks.ladder import operations as ladder_ops
 from caseworks.ladder import transitions
+from caseworks.ledgers import operations as ledger_ops
 from caseworks.places import operations as place_ops
 from caseworks.review import export, readable
 from caseworks.review import operations as review_ops
@@ -92,6 +94,7 @@ WRITERS = {
     ("caseworks/review/operations.py", "draw_spot_check"): [("review", "spot_check", "SpotCheck", None)],
     ("caseworks/review/operations.py", "record_spot_check_result"): [("review", "spot_check", "SpotCheckItem", None)],
     ("caseworks/review/operations.py", "record_export"): [("review", "export", None, None)],
+    ("caseworks/ledgers/operations.py", "record_ledger_export"): [("ledgers", "export", None, None)],
     ("caseworks/demo/cases.py", "_case"): [("cases", "create", "Case", ("demo", True))],
     ("caseworks/demo/generator.py", "bulk_entry"): [("demo", "create", None, "rows")],
     ("caseworks/demo/generator.py", "seed"): [("demo", "create", None, "counts")],
@@ -429,6 +432,15 @@ def write_every_kind(users, places, make_case):
         filters={"kind": "transition", "module": "ladder", "case": case.id, "person": reviewer.username},
         rows=12,
         truncated=True,
+    )
+    ledger_ops.record_ledger_export(
+        users.township_official,
+        what="ledger",
+        filters=CaseFilters(
+            stage="school_persuasion", kind="dropped_out", group="orphan", village=places.vil_a1a.id, mine=True
+        ),
+        rows=3,
+        full_ids=True,
     )
     audit.append_many(db.session, _demo_rows(admin, stale))
     db.session.flush()
