@@ -3,7 +3,7 @@
 from caseworks.core import audit
 
 
-def record_ledger_export(user, *, what, filters, rows, full_ids):
+def record_ledger_export(user, *, what, filters, rows, full_ids, month=None):
     """Write an export of ``what`` (the ledger, a monthly report...) with its filter
     (:class:`caseworks.cases.queries.CaseFilters`) and row count to the audit trail."""
     return audit.record(
@@ -16,6 +16,7 @@ def record_ledger_export(user, *, what, filters, rows, full_ids):
             "case_filters": _filter_data(filters),
             "rows": rows,
             "full_ids": full_ids,
+            "month": month,
             "format": "xlsx",
         },
     )

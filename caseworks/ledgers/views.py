@@ -1,15 +1,18 @@
-"""Downloads of the ledgers: the persuasion ledger of the case list's filter."""
+"""The ledgers: the persuasion ledger of the case list's filter, and the monthly report (page,
+printable on A4, and workbook)."""
 
-from flask import abort, request
+from flask import abort, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseworks.cases.queries import CaseFilters
 from caseworks.core import clock, permissions
-from caseworks.core.choices import CaseKind, SpecialGroup, Stage
+from caseworks.core.choices import CaseKind, ClosedOutcome, SpecialGroup, Stage
 from caseworks.core.export import send_workbook
+from caseworks.core.nav import nav_item
 from caseworks.core.views import case_roles_only
 from caseworks.extensions import db
-from caseworks.ledgers import operations, queries, workbooks
+from caseworks.ledgers import monthly, operations, queries, workbooks
 from caseworks.ledgers.blueprint import bp
 from caseworks.places.models import Area, School
 
@@ -47,3 +50,48 @@ def describe(filters):
         if place is not None:
             parts.append(place.name)
     return "，".join(parts) or "全部案件"
+
+
+nav_item("ledgers.monthly_report", _l("Monthly report"), permissions.LEDGER_ROLES, order=40)
+
+FIGURE_LABELS = {
+    "new": _l("New cases"),
+    "returned": _l("Returned"),
+    "relapsed": _l("Relapsed"),
+    "closed": _l("Closed"),
+    "still_out": _l("Still out at the month's end"),
+}
+
+
+def _monthly(current):
+    if not permissions.may_export_ledgers(current):
+        abort(403)
+    month = monthly.parse_month(request.args.get("month")) or monthly.last_month()
+    return month, monthly.monthly_report(current, month)
+
+
+@bp.route("/reports/monthly")
+@case_roles_only
+def monthly_report():
+    """The monthly report (月报) of the user's area: the month's totals by school, township and
+    county, and every case open during the month."""
+    month, report = _monthly(current_user)
+    return render_template(
+        "ledgers/monthly.html", report=report, month=month, figures=FIGURE_LABELS, outcome=ClosedOutcome.label_of
+    )
+
+
+@bp.route("/reports/monthly.xlsx")
+@case_roles_only
+def monthly_workbook():
+    month, report = _monthly(current_user)
+    book = workbooks.monthly_workbook(report, FIGURE_LABELS, place=current_user.place_name)
+    operations.record_ledger_export(
+        current_user,
+        what="monthly_report",
+        filters=CaseFilters(),
+        rows=len(report.rows),
+        full_ids=False,
+        month=month.strftime("%Y-%m"),
+    )
+    return send_workbook(book, f"monthly-{month:%Y%m}.xlsx")

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from caseworks.core import clock
 from caseworks.core.choices import (
+    ClosedOutcome,
     DropoutReason,
     Gender,
     GuardianRelation,
@@ -122,3 +123,61 @@ def _support_text(measure):
 def _attempt_text(visit):
     outcome = VisitOutcome.label_of(visit.outcome) if visit.outcome else ""
     return "；".join(str(part) for part in (outcome, visit.findings) if part)
+
+
+MONTHLY_COLUMNS = (
+    ("学校", 22),
+    ("年级班级", 10),
+    ("学生姓名", 10),
+    ("去向", 14),
+    ("包保老师", 10),
+    ("劝返情况", 24),
+    ("处理措施", 30),
+    ("家长姓名", 12),
+    ("地址", 28),
+    ("电话", 14),
+    ("辍学原因", 20),
+)
+
+
+def monthly_workbook(report, figure_labels, *, place):
+    """The monthly report as a workbook: the totals by township and school, then the cases."""
+    book = new_workbook()
+    title = f"{place}控辍保学月报（{report.month:%Y年%m月}）"
+    totals = Sheet(book, "月报汇总", [24] + [12] * (len(figure_labels) + 1), frozen_rows=2)
+    totals.title_row(title)
+    totals.header(["单位", *(str(label) for label in figure_labels.values()), "销号去向"])
+
+    def total_row(unit, name):
+        closures = "、".join(f"{ClosedOutcome.label_of(k)} {n}" for k, n in sorted(unit.closed.items()))
+        totals.row([name, *(unit.figures[f] for f in figure_labels), closures])
+
+    total_row(report.total, report.total.name or "合计")
+    for township in report.townships:
+        total_row(township, township.name)
+        for school in township.children:
+            total_row(school, f"　{school.name or '未入学'}")
+    cases = Sheet(book, "月报明细", [w for _n, w in MONTHLY_COLUMNS], frozen_rows=2)
+    cases.title_row(title)
+    cases.header([n for n, _w in MONTHLY_COLUMNS])
+    for row in report.rows:
+        case, child = row.case, row.case.child
+        whereabouts = (
+            ClosedOutcome.label_of(case.closed_outcome) if case.closed_outcome else Stage.label_of(row.stage_at_end)
+        )
+        cases.row(
+            [
+                case.school.name if case.school else "未入学",
+                f"{case.grade or ''}{case.class_name or ''}",
+                child.name,
+                str(whereabouts),
+                case.teacher.full_name if case.teacher else "",
+                f"劝返{row.attempts}次" + (f"，{VisitOutcome.label_of(row.last_outcome)}" if row.last_outcome else ""),
+                case.plan_summary,
+                "、".join(g.name for g in child.guardians),
+                child.address,
+                "、".join(g.phone for g in child.guardians if g.phone),
+                "、".join(str(DropoutReason.label_of(r.reason)) for r in case.reason_rows),
+            ]
+        )
+    return book

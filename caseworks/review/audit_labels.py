@@ -143,6 +143,7 @@ FIELD_LABELS = {
     "case_ids": _l("Sampled cases"),
     "filters": _l("Filters"),
     "case_filters": _l("Filters"),
+    "month": _l("Month"),
     "q": _l("Search"),
     "mine": _l("My cases"),
     "unassigned": _l("Missing teacher or cadre"),

@@ -258,6 +258,7 @@ def _exported(entry, names):
 #: what a ledger export exported, as :mod:`caseworks.ledgers` records it
 EXPORT_LABELS = {
     "ledger": _l("the persuasion ledger"),
+    "monthly_report": _l("the monthly report"),
 }
 
 
@@ -336,6 +337,7 @@ _NOTE_KEYS = (
     "details",
     "filters",
     "case_filters",
+    "month",
     "rows",
     "truncated",
     "result",

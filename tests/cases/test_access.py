@@ -115,6 +115,8 @@ MATRIX = [
     row("POST", "cases.reveal",             (200, 200, 200, 200, 200, 403, L), NOT_FOUND),
     row("POST", "cases.add_plan_item",      (422, 422, 422, 422, 403, 403, L), NOT_FOUND),
     row("GET",  "ledgers.ledger",           (403, 403, 200, 200, 200, 403, L)),
+    row("GET",  "ledgers.monthly_report",   (403, 403, 200, 200, 200, 403, L)),
+    row("GET",  "ledgers.monthly_workbook", (403, 403, 200, 200, 200, 403, L)),
     row("GET",  "cases.assign",             (403, 403, 200, 403, 403, 403, L), NOT_FOUND, line="teacher"),
     row("POST", "cases.assign",             (403, 403, 422, 403, 403, 403, L), NOT_FOUND, line="teacher"),
     row("GET",  "cases.assign",             (403, 403, 403, 200, 403, 403, L), NOT_FOUND, line="cadre"),
