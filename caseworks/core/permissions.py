@@ -140,6 +140,12 @@ def may_export_ledgers(user):
     return user.is_authenticated and user.role in LEDGER_ROLES
 
 
+def may_print_rosters(user):
+    """The village sheet and the sign-off roster: the ledger roles, and the village cadre for the
+    children of their village."""
+    return may_export_ledgers(user) or (user.is_authenticated and user.role == Role.VILLAGE_CADRE)
+
+
 def may_export_full_ids(user):
     """Whole ID numbers in an export only for the roles that work the cases (the school and the
     township); the county's exports carry them masked."""

@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from caseworks.cases.queries import CaseFilters
 from caseworks.core import clock, permissions
-from caseworks.core.choices import CaseKind, ClosedOutcome, SpecialGroup, Stage
+from caseworks.core.choices import CaseKind, ClosedOutcome, Role, SpecialGroup, Stage
 from caseworks.core.export import send_workbook
 from caseworks.core.nav import nav_item
 from caseworks.core.views import case_roles_only
 from caseworks.extensions import db
-from caseworks.ledgers import monthly, operations, queries, workbooks
+from caseworks.ledgers import monthly, operations, queries, rosters, workbooks
 from caseworks.ledgers.blueprint import bp
 from caseworks.places.models import Area, School
 
@@ -53,6 +53,7 @@ def describe(filters):
 
 
 nav_item("ledgers.monthly_report", _l("Monthly report"), permissions.LEDGER_ROLES, order=40)
+nav_item("ledgers.village_sheet", _l("Village sheet"), (Role.VILLAGE_CADRE,), order=40)
 
 FIGURE_LABELS = {
     "new": _l("New cases"),
@@ -95,3 +96,22 @@ def monthly_workbook():
         month=month.strftime("%Y-%m"),
     )
     return send_workbook(book, f"monthly-{month:%Y%m}.xlsx")
+
+
+@bp.route("/reports/village-sheet")
+@case_roles_only
+def village_sheet():
+    """The village sheet (村级台账): the open cases of the user's area by village, printable."""
+    if not permissions.may_print_rosters(current_user):
+        abort(403)
+    return render_template("ledgers/village_sheet.html", villages=rosters.village_sheet(current_user))
+
+
+@bp.route("/reports/sign-off")
+@case_roles_only
+def sign_off_roster():
+    """The sign-off roster (签字确认名册) of this school year: dropouts, returned, not returned,
+    with the lines the responsible people sign."""
+    if not permissions.may_print_rosters(current_user):
+        abort(403)
+    return render_template("ledgers/sign_off.html", roster=rosters.sign_off_roster(current_user))
