@@ -115,3 +115,31 @@ def sign_off_roster():
     if not permissions.may_print_rosters(current_user):
         abort(403)
     return render_template("ledgers/sign_off.html", roster=rosters.sign_off_roster(current_user))
+
+
+@bp.route("/reports/village-sheet.xlsx")
+@case_roles_only
+def village_workbook():
+    if not permissions.may_print_rosters(current_user):
+        abort(403)
+    villages = rosters.village_sheet(current_user)
+    book = workbooks.village_workbook(villages, place=current_user.place_name)
+    rows = sum(len(lines) for lines in villages.values())
+    operations.record_ledger_export(
+        current_user, what="village_sheet", filters=CaseFilters(), rows=rows, full_ids=False
+    )
+    return send_workbook(book, f"village-sheet-{clock.today():%Y%m%d}.xlsx")
+
+
+@bp.route("/reports/sign-off.xlsx")
+@case_roles_only
+def sign_off_workbook():
+    if not permissions.may_print_rosters(current_user):
+        abort(403)
+    roster = rosters.sign_off_roster(current_user)
+    book = workbooks.sign_off_workbook(roster, place=current_user.place_name)
+    rows = len(roster.dropouts)
+    operations.record_ledger_export(
+        current_user, what="sign_off_roster", filters=CaseFilters(), rows=rows, full_ids=False
+    )
+    return send_workbook(book, f"sign-off-{clock.today():%Y%m%d}.xlsx")

@@ -181,3 +181,63 @@ def monthly_workbook(report, figure_labels, *, place):
             ]
         )
     return book
+
+
+VILLAGE_COLUMNS = (
+    ("自然村", 14),
+    ("姓名", 10),
+    ("出生年月", 10),
+    ("户主姓名", 12),
+    ("辍学原因", 24),
+    ("入户劝返次数", 12),
+    ("备注", 16),
+)
+
+
+def village_workbook(villages, *, place):
+    """The village sheet: one row per open case, by village."""
+    book = new_workbook()
+    sheet = Sheet(book, "村级台账", [w for _n, w in VILLAGE_COLUMNS], frozen_rows=2)
+    sheet.title_row(f"{place}村级控辍保学台账（{clock.today():%Y年%m月%d日}）")
+    sheet.header([n for n, _w in VILLAGE_COLUMNS])
+    for village, lines in sorted(villages.items()):
+        for line in lines:
+            case, child = line.case, line.case.child
+            sheet.row(
+                [
+                    village,
+                    child.name,
+                    child.birth_date.strftime("%Y-%m"),
+                    child.guardians[0].name if child.guardians else "",
+                    "、".join(str(DropoutReason.label_of(r.reason)) for r in case.reason_rows),
+                    line.home_visits,
+                    str(Stage.label_of(case.stage)),
+                ]
+            )
+    return book
+
+
+def sign_off_workbook(roster, *, place):
+    """The sign-off roster: dropouts, returned, not returned, then the signature lines."""
+    book = new_workbook()
+    sheet = Sheet(book, "签字确认名册", [6, 12, 14, 24, 18])
+    sheet.title_row(f"{place}控辍保学签字确认名册（{roster.since:%Y年%m月%d日}起本学年）")
+    for title, cases in (("辍学学生", roster.dropouts), ("已返校", roster.returned), ("未返校", roster.not_returned)):
+        sheet.title_row(f"{title}（{len(cases)}人）")
+        sheet.header(["序号", "姓名", "自然村", "学校", "去向"])
+        for number, case in enumerate(cases, start=1):
+            whereabouts = (
+                ClosedOutcome.label_of(case.closed_outcome) if case.closed_outcome else Stage.label_of(case.stage)
+            )
+            sheet.row(
+                [
+                    number,
+                    case.child.name,
+                    case.village.name,
+                    case.school.name if case.school else "未入学",
+                    str(whereabouts),
+                ]
+            )
+    for role in ("村支书", "校长", "乡镇长", "教育局片区负责人", "日期"):
+        sheet.row([f"{role}：", "", "", "", ""])
+    return book

@@ -259,6 +259,8 @@ def _exported(entry, names):
 EXPORT_LABELS = {
     "ledger": _l("the persuasion ledger"),
     "monthly_report": _l("the monthly report"),
+    "village_sheet": _l("the village sheet"),
+    "sign_off_roster": _l("the sign-off roster"),
 }
 
 

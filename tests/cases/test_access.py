@@ -119,6 +119,8 @@ MATRIX = [
     row("GET",  "ledgers.monthly_workbook", (403, 403, 200, 200, 200, 403, L)),
     row("GET",  "ledgers.village_sheet",    (403, 200, 200, 200, 200, 403, L)),
     row("GET",  "ledgers.sign_off_roster",  (403, 200, 200, 200, 200, 403, L)),
+    row("GET",  "ledgers.village_workbook", (403, 200, 200, 200, 200, 403, L)),
+    row("GET",  "ledgers.sign_off_workbook", (403, 200, 200, 200, 200, 403, L)),
     row("GET",  "cases.assign",             (403, 403, 200, 403, 403, 403, L), NOT_FOUND, line="teacher"),
     row("POST", "cases.assign",             (403, 403, 422, 403, 403, 403, L), NOT_FOUND, line="teacher"),
     row("GET",  "cases.assign",             (403, 403, 403, 200, 403, 403, L), NOT_FOUND, line="cadre"),

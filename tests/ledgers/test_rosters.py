@@ -95,3 +95,23 @@ def test_who_prints_them(client, login, users, role, status):
     login(getattr(users, role))
     assert client.get("/reports/village-sheet").status_code == status
     assert client.get("/reports/sign-off").status_code == status
+
+
+def test_the_workbooks_say_the_same(client, login, users, township):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    login(users.township_official)
+    response = client.get("/reports/sign-off.xlsx")
+    data = response.data
+    response.close()
+    rows = list(load_workbook(BytesIO(data))["签字确认名册"].iter_rows(values_only=True))
+    titles = [r[0] for r in rows if r[0] and str(r[0]).endswith("人）")]
+    assert titles == ["辍学学生（4人）", "已返校（2人）", "未返校（1人）"]
+    assert rows[-1][0] == "日期："
+    response = client.get("/reports/village-sheet.xlsx")
+    data = response.data
+    response.close()
+    lines = list(load_workbook(BytesIO(data))["村级台账"].iter_rows(min_row=3, values_only=True))
+    assert sorted((line[1], line[5]) for line in lines) == [("乙", 0), ("己", 0), ("甲", 2)]
