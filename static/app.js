@@ -1,3 +1,8 @@
+// A button marked data-print prints the page (inline handlers are refused by the page's CSP).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
 // A form marked data-once is sent once: a double tap on a slow connection does not submit twice.
 document.addEventListener("submit", function (event) {
   var form = event.target;
