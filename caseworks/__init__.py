@@ -6,6 +6,7 @@ from flask import Flask, g, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import Config
 
@@ -152,6 +153,7 @@ def _register_cli(app):
 
 
 def _register_request_hooks(app):
+    from caseworks.core import audit
     from caseworks.core.nav import nav_for
     from caseworks.extensions import db
 
@@ -170,6 +172,12 @@ def _register_request_hooks(app):
             db.session.commit()
         else:
             db.session.rollback()
+            # what the page showed was seen, even if the request is refused: its reads stay
+            try:
+                audit.keep_reads(db.session)
+            except SQLAlchemyError:
+                app.logger.exception("sensitive reads of a failed request could not be recorded")
+                db.session.rollback()
         return response
 
     @app.after_request

@@ -293,8 +293,9 @@ def add_plan_item(case, data, by):
 
 
 def reveal_sensitive(case, user):
-    """Record that ``user`` saw the child's full ID number and the guardians' phone numbers."""
-    audit.record(
+    """Record that ``user`` saw the child's full ID number and the guardians' phone numbers.
+    The entry is kept even when the page that showed them answers with an error."""
+    audit.record_read(
         "view_sensitive",
         "full ID number and guardian phones viewed",
         module="cases",

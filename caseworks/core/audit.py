@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Optional
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -138,30 +138,72 @@ def record(
 
     ``actor`` defaults to the logged-in user; jobs pass None and are logged as "system".
     """
-    session = session or db.session
     actor = actor if actor is not None else _default_actor()
+    fields = {
+        "logged_dt": clock.now(),
+        "user_id": actor.id if actor is not None else None,
+        "actor_name": actor_name or (actor.username if actor is not None else "system"),
+        "kind": kind,
+        "module": module,
+        "summary": str(summary),
+        "target_type": type(target).__name__ if target is not None else None,
+        "target_id": target.id if target is not None else None,
+        "case_id": case.id if case is not None else None,
+        "data": jsonable(data or {}),
+        "ip": request.remote_addr if has_request_context() else None,
+    }
+    return _append(session or db.session, fields)
+
+
+def _append(session, fields):
     head = _lock_head(session)
-    entry = AuditEntry(
-        id=head.last_id + 1,
-        logged_dt=clock.now(),
-        user_id=actor.id if actor is not None else None,
-        actor_name=actor_name or (actor.username if actor is not None else "system"),
-        kind=kind,
-        module=module,
-        summary=str(summary),
-        target_type=type(target).__name__ if target is not None else None,
-        target_id=target.id if target is not None else None,
-        case_id=case.id if case is not None else None,
-        data=jsonable(data or {}),
-        ip=request.remote_addr if has_request_context() else None,
-        prev_hash=head.last_hash,
-    )
+    entry = AuditEntry(id=head.last_id + 1, prev_hash=head.last_hash, **fields)
     entry.hash = entry.compute_hash()
     session.add(entry)
     head.last_id = entry.id
     head.last_hash = entry.hash
     session.flush()
     return entry
+
+
+#: the entry fields a read keeps in ``g`` to write it again after a rollback
+_READ_FIELDS = (
+    "logged_dt",
+    "user_id",
+    "actor_name",
+    "kind",
+    "module",
+    "summary",
+    "target_type",
+    "target_id",
+    "case_id",
+    "data",
+    "ip",
+)
+
+
+def record_read(kind, summary, **kwargs):
+    """Record that someone saw something sensitive (a full ID number): like :func:`record`,
+    but the entry outlives the request's rollback. A page that shows the number and then answers
+    with an error status (a refused form shown again) has still shown it; the request teardown
+    calls :func:`keep_reads` after rolling back."""
+    entry = record(kind, summary, **kwargs)
+    if has_request_context():
+        g.setdefault("audited_reads", []).append({f: getattr(entry, f) for f in _READ_FIELDS})
+    return entry
+
+
+def keep_reads(session=None):
+    """Write again, and commit, the reads recorded by a request whose changes were rolled back.
+    Returns how many."""
+    reads = g.pop("audited_reads", []) if has_request_context() else []
+    if not reads:
+        return 0
+    session = session or db.session
+    for fields in reads:
+        _append(session, fields)
+    session.commit()
+    return len(reads)
 
 
 @dataclass

@@ -245,7 +245,7 @@ def format_value(key, value, names=None):
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if key in _ID_NUMBER_KEYS and isinstance(value, str):
-        return value if "*" in value else idnumber.mask(value)
+        return idnumber.mask(value)  # masked again: entries written before hid the sequence digits
     if key == "guardians" and isinstance(value, list):
         return "；".join(_guardian_text(g) for g in value)
     if key in _CHOICE_OF_KEY and isinstance(value, str):
