@@ -54,6 +54,7 @@ def create_app(config_class=Config):
     )
     app.config.from_object(config_class)
     _check_secret_key(app)
+    _check_audit_key(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,6 +85,20 @@ def _check_secret_key(app):
     raise RuntimeError(
         f"caseworks needs a secret key of at least {MIN_SECRET_KEY_LENGTH} characters: set "
         "CASEWORKS_SECRET_KEY, or run `make secret-key` to keep a generated one in instance/secret_key."
+    )
+
+
+def _check_audit_key(app):
+    """Refuse to start without an audit key: the trail's entries are chained with an HMAC under
+    it, and a trail written without one could be rewritten by anyone with database access."""
+    from caseworks.core.audit import MIN_AUDIT_KEY_LENGTH
+
+    key = app.config.get("AUDIT_KEY")
+    if key and len(key) >= MIN_AUDIT_KEY_LENGTH:
+        return
+    raise RuntimeError(
+        f"caseworks needs an audit key of at least {MIN_AUDIT_KEY_LENGTH} characters: set "
+        "CASEWORKS_AUDIT_KEY, or run `make audit-key` to keep a generated one in instance/audit_key."
     )
 
 
