@@ -81,6 +81,12 @@ class Config:
     #: behind one proxy set 1, or every user would share the proxy's address
     TRUSTED_PROXIES = int(os.environ.get("CASEWORKS_TRUSTED_PROXIES", "0"))
 
+    #: the largest request body: a visit with its four photos of at most 5 MB each, and the
+    #: form around them. Larger requests are refused (413) before their body is read.
+    MAX_CONTENT_LENGTH = 24 * 1024 * 1024
+    #: the largest non-file part of a form (Werkzeug's default): no text field comes near it
+    MAX_FORM_MEMORY_SIZE = 500 * 1024
+
     CASES_PER_PAGE = 25
     WTF_CSRF_TIME_LIMIT = None
 
