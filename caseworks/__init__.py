@@ -173,6 +173,12 @@ def _register_request_hooks(app):
     from caseworks.extensions import db
 
     @app.before_request
+    def refuse_unstorable_input():
+        from caseworks.core.forms import refuse_unstorable_input
+
+        refuse_unstorable_input(request)
+
+    @app.before_request
     def keep_session_alive():
         # Sessions expire PERMANENT_SESSION_LIFETIME after the last request (the API has none).
         if not request.path.startswith(API_PREFIX):

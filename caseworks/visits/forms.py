@@ -1,14 +1,17 @@
 """Forms for visits and contacts, planning them, and support measures."""
 
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileSize, MultipleFileField
-from wtforms import DateField, FloatField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import FloatField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from caseworks.cases.forms import MultiCheckboxField, not_in_future
 from caseworks.core import images
 from caseworks.core.choices import Attitude, SupportKind, VisitMethod, Visitor, VisitOutcome, Willingness, option
+from caseworks.core.forms import DateField
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 4
@@ -58,6 +61,16 @@ class LogVisitForm(FlaskForm):
 
     #: the photos as they are stored (re-encoded), once the form has validated
     stored_photos = ()
+
+    def validate_client_uuid(self, field):
+        """The key a resent form is recognised by: a UUID, as the page made it."""
+        if not field.data:
+            return
+        try:
+            field.data = str(uuid.UUID(field.data))
+        except ValueError:
+            field.data = None
+            raise ValidationError(_l("This form was damaged: reload the page and enter the visit again.")) from None
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
