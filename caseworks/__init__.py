@@ -261,10 +261,12 @@ def _register_errors(app):
             from caseworks.extensions import db
 
             db.session.rollback()
+            headers = {"WWW-Authenticate": 'Bearer realm="caseworks"'} if code == 401 else {}
+            if code == 405 and getattr(error, "valid_methods", None):
+                headers["Allow"] = ", ".join(sorted(error.valid_methods))
             if request.path.startswith(API_PREFIX):
-                headers = {"WWW-Authenticate": 'Bearer realm="caseworks"'} if code == 401 else {}
                 return {"error": getattr(error, "name", "Error"), "status": code}, code, headers
-            return render_template(f"errors/{code}.html", error=error), code
+            return render_template(f"errors/{code}.html", error=error), code, headers
 
         return handler
 
