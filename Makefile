@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 PYTHON ?= python3
 
-.PHONY: run serve test install secret-key translations extract-messages scheduler bench lint browser-deps
+.PHONY: run serve test install secret-key audit-key translations extract-messages scheduler bench lint browser-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed translations secret-key
+install: $(VENV)/.installed translations secret-key audit-key
 
 # A generated secret key kept in instance/ (readable by its owner only), for an installation
 # that sets no CASEWORKS_SECRET_KEY; the app refuses to start without a key of real length.
@@ -23,6 +23,15 @@ instance/secret_key:
 	@mkdir -p instance
 	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	@echo "a new secret key is kept in $@"
+
+# The key of the audit chain's HMAC, kept in instance/ (owner only) for an installation that sets
+# no CASEWORKS_AUDIT_KEY. Keep it out of database backups: whoever holds both can rewrite the trail.
+audit-key: instance/audit_key
+
+instance/audit_key:
+	@mkdir -p instance
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@echo "a new audit key is kept in $@"
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -f -d translations

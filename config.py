@@ -28,8 +28,29 @@ def _secret_key():
     return None
 
 
+#: where `make install` keeps a generated key of the audit chain's HMAC (never in the database)
+AUDIT_KEY_FILE = BASE_DIR / "instance" / "audit_key"
+
+
+def _audit_key():
+    """CASEWORKS_AUDIT_KEY, else the key kept in instance/audit_key, else None (refused at start
+    outside tests)."""
+    key = os.environ.get("CASEWORKS_AUDIT_KEY")
+    if key:
+        return key
+    if AUDIT_KEY_FILE.exists():
+        return AUDIT_KEY_FILE.read_text(encoding="utf-8").strip() or None
+    return None
+
+
 class Config:
     SECRET_KEY = _secret_key()
+    #: the key of the audit chain's HMAC: keep it apart from the database (and its backups)
+    AUDIT_KEY = _audit_key()
+    #: the append-only file the signed checkpoints of the audit chain go to (see README)
+    AUDIT_CHECKPOINT_FILE = os.environ.get("CASEWORKS_AUDIT_CHECKPOINT_FILE") or str(
+        BASE_DIR / "instance" / "audit_checkpoints.jsonl"
+    )
     SQLALCHEMY_DATABASE_URI = os.environ.get("CASEWORKS_DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SMTP_URL = os.environ.get("CASEWORKS_SMTP_URL")
@@ -60,6 +81,12 @@ class Config:
     #: behind one proxy set 1, or every user would share the proxy's address
     TRUSTED_PROXIES = int(os.environ.get("CASEWORKS_TRUSTED_PROXIES", "0"))
 
+    #: the largest request body: a visit with its four photos of at most 5 MB each, and the
+    #: form around them. Larger requests are refused (413) before their body is read.
+    MAX_CONTENT_LENGTH = 24 * 1024 * 1024
+    #: the largest non-file part of a form (Werkzeug's default): no text field comes near it
+    MAX_FORM_MEMORY_SIZE = 500 * 1024
+
     CASES_PER_PAGE = 25
     WTF_CSRF_TIME_LIMIT = None
 
@@ -67,6 +94,9 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-used-only-by-the-test-suite"
+    AUDIT_KEY = "test-audit-key-used-only-by-the-test-suite"
+    #: tests that need checkpoints give each its own file
+    AUDIT_CHECKPOINT_FILE = None
     SQLALCHEMY_DATABASE_URI = os.environ.get("CASEWORKS_TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
     #: tests assert on the English source texts; the Chinese catalogue is checked on its own

@@ -6,6 +6,7 @@ from flask import Flask, g, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import Config
 
@@ -54,6 +55,7 @@ def create_app(config_class=Config):
     )
     app.config.from_object(config_class)
     _check_secret_key(app)
+    _check_audit_key(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,6 +86,20 @@ def _check_secret_key(app):
     raise RuntimeError(
         f"caseworks needs a secret key of at least {MIN_SECRET_KEY_LENGTH} characters: set "
         "CASEWORKS_SECRET_KEY, or run `make secret-key` to keep a generated one in instance/secret_key."
+    )
+
+
+def _check_audit_key(app):
+    """Refuse to start without an audit key: the trail's entries are chained with an HMAC under
+    it, and a trail written without one could be rewritten by anyone with database access."""
+    from caseworks.core.audit import MIN_AUDIT_KEY_LENGTH
+
+    key = app.config.get("AUDIT_KEY")
+    if key and len(key) >= MIN_AUDIT_KEY_LENGTH:
+        return
+    raise RuntimeError(
+        f"caseworks needs an audit key of at least {MIN_AUDIT_KEY_LENGTH} characters: set "
+        "CASEWORKS_AUDIT_KEY, or run `make audit-key` to keep a generated one in instance/audit_key."
     )
 
 
@@ -153,8 +169,15 @@ def _register_cli(app):
 
 
 def _register_request_hooks(app):
+    from caseworks.core import audit
     from caseworks.core.nav import nav_for
     from caseworks.extensions import db
+
+    @app.before_request
+    def refuse_unstorable_input():
+        from caseworks.core.forms import refuse_unstorable_input
+
+        refuse_unstorable_input(request)
 
     @app.before_request
     def keep_session_alive():
@@ -167,10 +190,18 @@ def _register_request_hooks(app):
         """One commit per request: what a successful request changed is kept; a request that
         ends in an error status keeps nothing (its audit entries included) unless the view
         asked to keep what it recorded (a refused login)."""
+        if g.get("database_down"):
+            return response
         if response.status_code < 400 or g.get("commit_on_error"):
             db.session.commit()
         else:
             db.session.rollback()
+            # what the page showed was seen, even if the request is refused: its reads stay
+            try:
+                audit.keep_reads(db.session)
+            except SQLAlchemyError:
+                app.logger.exception("sensitive reads of a failed request could not be recorded")
+                db.session.rollback()
         return response
 
     @app.after_request
@@ -185,12 +216,18 @@ def _register_request_hooks(app):
             "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
-        if current_user and current_user.is_authenticated:
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # only a user already loaded: with the database down, loading one would fail here
+        user = g.get("_login_user")
+        if g.get("database_down") or (user is not None and user.is_authenticated):
             headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.context_processor
     def layout_context():
+        if g.get("database_down"):
+            return {"nav_items": [], "current_locale": str(get_locale()), "request_path": request.path}
         return {
             "nav_items": nav_for(current_user),
             "current_locale": str(get_locale()),
@@ -225,17 +262,67 @@ def _register_errors(app):
             from caseworks.extensions import db
 
             db.session.rollback()
+            headers = {"WWW-Authenticate": 'Bearer realm="caseworks"'} if code == 401 else {}
+            if code == 405 and getattr(error, "valid_methods", None):
+                headers["Allow"] = ", ".join(sorted(error.valid_methods))
             if request.path.startswith(API_PREFIX):
-                headers = {"WWW-Authenticate": 'Bearer realm="caseworks"'} if code == 401 else {}
                 return {"error": getattr(error, "name", "Error"), "status": code}, code, headers
-            return render_template(f"errors/{code}.html", error=error), code
+            return render_template(f"errors/{code}.html", error=error), code, headers
 
         return handler
 
-    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
+    for code in (400, 401, 403, 404, 405, 409, 413, 429):
         app.register_error_handler(code, render_error(code))
 
     from sqlalchemy.orm.exc import StaleDataError
 
     # Two people saved the same record at once: the second write finds the version moved on.
     app.register_error_handler(StaleDataError, lambda error: render_error(409)(error))
+
+    from sqlalchemy.exc import DBAPIError
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error):
+        """A lost or refused database connection (a restart, a network cut): the app's own 503
+        page, drawn without the database, with every header; the pool reconnects by itself
+        (pool_pre_ping) once the database is back. Other database errors are bugs: 500."""
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        if not (error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))):
+            raise error
+        app.logger.error("database unavailable: %s", error)
+        return database_down_page()
+
+    def database_down_page():
+        from caseworks.extensions import db
+
+        g.database_down = True
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool will replace it
+            app.logger.debug("rollback failed with the database down", exc_info=True)
+        headers = {"Retry-After": "30"}
+        if request.path.startswith(API_PREFIX):
+            return {"error": "Service Unavailable", "status": 503}, 503, headers
+        # not render_template: its context processors (the logged-in user, the menu) need the database
+        page = app.jinja_env.get_template("errors/503.html").render(
+            request=request, locale=str(get_locale()), submitted=request.method not in ("GET", "HEAD")
+        )
+        return page, 503, headers
+
+    @app.errorhandler(500)
+    def server_error(error):
+        """A server error; if even its page cannot be drawn (the database went away while the
+        layout asked for the user), the page that needs no database."""
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, (OperationalError, InterfaceError)) or getattr(
+            original, "connection_invalidated", False
+        ):
+            return database_down_page()  # the commit at the end of the request lost the database
+        try:
+            return render_error(500)(error)
+        except Exception:  # noqa: BLE001 - anything, so that the user never sees a bare error
+            app.logger.exception("the error page failed")
+            return database_down_page()

@@ -8,6 +8,8 @@ def _enum(choice):
 
 
 DATE = {"type": "string", "format": "date"}
+#: any text: every character but NUL, which no database stores (a request holding one is a 400)
+TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
 ERROR = {
     "type": "object",
     "properties": {
@@ -27,6 +29,9 @@ def _responses(ok, **more):
         "200": {"description": "OK", **_json(ok)},
         "401": {"description": "No valid bearer token", **_json(ERROR)},
         "403": {"description": "The caller's role may not do this", **_json(ERROR)},
+        "400": {"description": "The request cannot be read (a NUL byte, malformed JSON)", **_json(ERROR)},
+        "413": {"description": "The request body is too large", **_json(ERROR)},
+        "503": {"description": "The database is unavailable for a moment: try again", **_json(ERROR)},
     }
     found.update(more)
     return found
@@ -45,8 +50,8 @@ def document():
             ("township", {"type": "integer"}),
             ("village", {"type": "integer"}),
             ("school", {"type": "integer"}),
-            ("group", {"type": "string"}),
-            ("q", {"type": "string", "description": "name, or the start of an ID number"}),
+            ("group", TEXT),
+            ("q", {**TEXT, "description": "name, or a whole ID number"}),
             ("mine", {"type": "string", "enum": ["1"]}),
             ("unassigned", {"type": "string", "enum": ["1"]}),
             ("page", {"type": "integer", "minimum": 1}),
@@ -111,14 +116,14 @@ def document():
                         "visit_date": DATE,
                         "method": _enum(VisitMethod),
                         "visitors": {"type": "array", "items": _enum(Visitor)},
-                        "visitor_names": {"type": "string"},
-                        "met_with": {"type": "string"},
-                        "findings": {"type": "string"},
+                        "visitor_names": TEXT,
+                        "met_with": TEXT,
+                        "findings": TEXT,
                         "guardian_attitude": _enum(Attitude),
                         "child_willingness": _enum(Willingness),
                         "outcome": _enum(VisitOutcome),
                         "agreed_return_date": DATE,
-                        "next_step": {"type": "string"},
+                        "next_step": TEXT,
                         "latitude": {"type": "number"},
                         "longitude": {"type": "number"},
                     },

@@ -15,6 +15,7 @@ from caseworks.api.blueprint import bp
 from caseworks.cases import queries as case_queries
 from caseworks.core import permissions, scope
 from caseworks.core.idnumber import mask_phone
+from caseworks.core.numbers import MAX_INT
 from caseworks.core.timeline import timeline_for
 from caseworks.core.views import refusals
 from caseworks.visits import operations as visit_ops
@@ -141,7 +142,9 @@ def log_visit(case_id):
     form = LogVisitForm(meta={"csrf": False}, data=None)
     planned = None
     if payload.get("planned_visit_id") is not None:
-        planned = visit_queries.scoped_visit_or_none(payload["planned_visit_id"], current_user)
+        planned_id = payload["planned_visit_id"]
+        valid_id = isinstance(planned_id, int) and not isinstance(planned_id, bool) and 1 <= planned_id <= MAX_INT
+        planned = visit_queries.scoped_visit_or_none(planned_id, current_user) if valid_id else None
         if planned is None or planned.case_id != case.id:
             return jsonify(
                 error="Invalid input", status=422, fields={"planned_visit_id": ["No such planned visit on this case."]}

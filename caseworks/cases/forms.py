@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -32,6 +31,7 @@ from caseworks.core.choices import (
     SpecialGroup,
     option,
 )
+from caseworks.core.forms import DateField
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 #: a landline with area code, e.g. 0854-1234567

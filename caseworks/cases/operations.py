@@ -2,13 +2,15 @@
 and the plan. Each function checks its rule, changes the objects, flushes, writes the audit
 entry and never commits."""
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
-from caseworks.core import audit, clock, idnumber, permissions
+from caseworks.core import audit, clock, idnumber, permissions, scope
 from caseworks.core.choices import Role, SpecialGroup, Stage
 from caseworks.core.errors import Refused, check_version
 from caseworks.extensions import db
@@ -110,21 +112,69 @@ def child_with_id_number(id_number):
     return db.session.scalar(select(Child).where(Child.id_number == id_number))
 
 
+#: answers "registered elsewhere" a user may get in DUPLICATE_WINDOW before registering (and
+#: changing ID numbers) pauses: the duplicate check must not become a register of who exists
+DUPLICATE_ANSWERS = 5
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+class DuplicatesPaused(CaseError):
+    """Too many ID numbers registered elsewhere were tried: every attempt is refused for now."""
+
+
+def _check_duplicate_pause(user):
+    since = clock.now() - DUPLICATE_WINDOW
+    tried = db.session.scalar(
+        select(func.count())
+        .select_from(audit.AuditEntry)
+        .where(
+            audit.AuditEntry.kind == "id_duplicate",
+            audit.AuditEntry.user_id == user.id,
+            audit.AuditEntry.logged_dt >= since,
+        )
+    )
+    if tried >= DUPLICATE_ANSWERS:
+        raise DuplicatesPaused(
+            _l(
+                "You tried several ID numbers of children registered elsewhere: registering and changing ID "
+                "numbers is paused for a day. Ask the county education bureau."
+            ),
+            "id_number",
+        )
+
+
+def _refuse_duplicate(existing, user, number):
+    """One child, one record. The answer says only what the user may know: a case they can see
+    is theirs to find; a child registered elsewhere is not located, and the attempt is audited
+    (kept although the request is refused) and counted against the user."""
+    visible = db.session.scalar(scope.scoped_cases(user).where(Case.child_id == existing.id).limit(1))
+    if visible is not None:
+        raise CaseError(_l("This child is already registered: search for the case by the ID number."), "id_number")
+    audit.record_read(
+        "id_duplicate",
+        "ID number refused: the child is registered elsewhere",
+        module="cases",
+        actor=user,
+        data={"id_number": idnumber.mask(number)},
+    )
+    raise CaseError(
+        _l("This child is already registered elsewhere: ask the county education bureau to transfer the case."),
+        "id_number",
+    )
+
+
 def register_case(data, user, *, villages, schools):
     """Register a child and open their case.
 
     One child, one record: an ID number already registered is refused (the existing record is
-    not changed). The case starts at the first stage of its kind; a teacher or village cadre who
+    not changed), saying no more than the user may know, and tried too often it pauses
+    registering. The case starts at the first stage of its kind; a teacher or village cadre who
     registers a child is assigned to the case on their line.
     """
-    if child_with_id_number(data["id_number"]) is not None:
-        raise CaseError(
-            _l(
-                "A child with this ID number is already registered. Search for the case, or ask the county "
-                "education bureau if it lies in another area."
-            ),
-            "id_number",
-        )
+    _check_duplicate_pause(user)
+    existing = child_with_id_number(data["id_number"])
+    if existing is not None:
+        _refuse_duplicate(existing, user, data["id_number"])
     village, school = _resolve_places(data, villages, schools)
     if school is None and not permissions.may_register_unenrolled(user):
         raise CaseError(
@@ -174,9 +224,11 @@ def update_case(case, data, user, *, villages, schools, version):
     since the form was loaded. A new ID number must not belong to another child."""
     check_version(case, version)
     child = case.child
-    other = child_with_id_number(data["id_number"])
-    if other is not None and other.id != child.id:
-        raise CaseError(_l("Another child is registered with this ID number."), "id_number")
+    if data["id_number"] != child.id_number:
+        _check_duplicate_pause(user)
+        other = child_with_id_number(data["id_number"])
+        if other is not None and other.id != child.id:
+            _refuse_duplicate(other, user, data["id_number"])
     village, school = _resolve_places(data, villages, schools)
     before = {**_case_snapshot(case), **_child_snapshot(child)}
     _set_child(child, data)
@@ -293,8 +345,9 @@ def add_plan_item(case, data, by):
 
 
 def reveal_sensitive(case, user):
-    """Record that ``user`` saw the child's full ID number and the guardians' phone numbers."""
-    audit.record(
+    """Record that ``user`` saw the child's full ID number and the guardians' phone numbers.
+    The entry is kept even when the page that showed them answers with an error."""
+    audit.record_read(
         "view_sensitive",
         "full ID number and guardian phones viewed",
         module="cases",

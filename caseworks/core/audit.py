@@ -5,9 +5,16 @@ the entry lands in the same transaction as the change or not at all. Each entry 
 of the one before it; :func:`verify` walks the chain and names the first entry that does not fit.
 The single ``audit_head`` row holds the last id and hash: writers lock it, which serialises
 appends, and it lets :func:`verify` notice a deleted tail.
+
+The hash is an HMAC-SHA256 keyed with the audit key (``CASEWORKS_AUDIT_KEY`` or
+``instance/audit_key``), which is not in the database: whoever can write to the database but
+does not hold the key cannot recompute the chain after changing it. Cutting the tail (or
+emptying the table) and moving the head back leaves a shorter chain that is whole; the signed
+checkpoints kept outside the database (:mod:`caseworks.core.checkpoints`) catch that.
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +22,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Optional
 
-from flask import has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -67,9 +74,16 @@ class AuditEntry(db.Model):
             "prev_hash": self.prev_hash,
         }
 
-    def compute_hash(self):
-        text = json.dumps(self.payload(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+    def _payload_bytes(self):
+        return json.dumps(self.payload(), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self, key=None):
+        """The entry's HMAC-SHA256 under the audit key (the configured one unless given)."""
+        return hmac.new(key or audit_key(), self._payload_bytes(), hashlib.sha256).hexdigest()
+
+    def legacy_hash(self):
+        """The unkeyed SHA-256 that entries carried before the chain was keyed."""
+        return hashlib.sha256(self._payload_bytes()).hexdigest()
 
 
 class AuditHead(db.Model):
@@ -78,6 +92,21 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_id: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+#: keys shorter than this are refused (a guessable key lets anyone rewrite the chain)
+MIN_AUDIT_KEY_LENGTH = 32
+
+
+def audit_key() -> bytes:
+    """The key of the chain's HMAC, from the configuration (never from the database)."""
+    key = current_app.config.get("AUDIT_KEY")
+    if not key or len(key) < MIN_AUDIT_KEY_LENGTH:
+        raise RuntimeError(
+            "the audit trail needs a key of at least 32 characters: set CASEWORKS_AUDIT_KEY, or run "
+            "`make audit-key` to keep a generated one in instance/audit_key"
+        )
+    return key.encode()
 
 
 def jsonable(value):
@@ -138,30 +167,72 @@ def record(
 
     ``actor`` defaults to the logged-in user; jobs pass None and are logged as "system".
     """
-    session = session or db.session
     actor = actor if actor is not None else _default_actor()
+    fields = {
+        "logged_dt": clock.now(),
+        "user_id": actor.id if actor is not None else None,
+        "actor_name": actor_name or (actor.username if actor is not None else "system"),
+        "kind": kind,
+        "module": module,
+        "summary": str(summary),
+        "target_type": type(target).__name__ if target is not None else None,
+        "target_id": target.id if target is not None else None,
+        "case_id": case.id if case is not None else None,
+        "data": jsonable(data or {}),
+        "ip": request.remote_addr if has_request_context() else None,
+    }
+    return _append(session or db.session, fields)
+
+
+def _append(session, fields):
     head = _lock_head(session)
-    entry = AuditEntry(
-        id=head.last_id + 1,
-        logged_dt=clock.now(),
-        user_id=actor.id if actor is not None else None,
-        actor_name=actor_name or (actor.username if actor is not None else "system"),
-        kind=kind,
-        module=module,
-        summary=str(summary),
-        target_type=type(target).__name__ if target is not None else None,
-        target_id=target.id if target is not None else None,
-        case_id=case.id if case is not None else None,
-        data=jsonable(data or {}),
-        ip=request.remote_addr if has_request_context() else None,
-        prev_hash=head.last_hash,
-    )
-    entry.hash = entry.compute_hash()
+    entry = AuditEntry(id=head.last_id + 1, prev_hash=head.last_hash, **fields)
+    entry.hash = entry.compute_hash(audit_key())
     session.add(entry)
     head.last_id = entry.id
     head.last_hash = entry.hash
     session.flush()
     return entry
+
+
+#: the entry fields a read keeps in ``g`` to write it again after a rollback
+_READ_FIELDS = (
+    "logged_dt",
+    "user_id",
+    "actor_name",
+    "kind",
+    "module",
+    "summary",
+    "target_type",
+    "target_id",
+    "case_id",
+    "data",
+    "ip",
+)
+
+
+def record_read(kind, summary, **kwargs):
+    """Record that someone saw something sensitive (a full ID number): like :func:`record`,
+    but the entry outlives the request's rollback. A page that shows the number and then answers
+    with an error status (a refused form shown again) has still shown it; the request teardown
+    calls :func:`keep_reads` after rolling back."""
+    entry = record(kind, summary, **kwargs)
+    if has_request_context():
+        g.setdefault("audited_reads", []).append({f: getattr(entry, f) for f in _READ_FIELDS})
+    return entry
+
+
+def keep_reads(session=None):
+    """Write again, and commit, the reads recorded by a request whose changes were rolled back.
+    Returns how many."""
+    reads = g.pop("audited_reads", []) if has_request_context() else []
+    if not reads:
+        return 0
+    session = session or db.session
+    for fields in reads:
+        _append(session, fields)
+    session.commit()
+    return len(reads)
 
 
 @dataclass
@@ -170,11 +241,28 @@ class VerifyResult:
     checked: int
     entry_id: Optional[int] = None
     problem: Optional[str] = None
+    #: the latest checkpoint the chain was checked against, if any
+    checkpoint: Optional[Any] = None
 
 
-def verify(session=None, batch=5000) -> VerifyResult:
-    """Walk the whole chain in id order and report the first entry that breaks it."""
+LEGACY_PROBLEM = (
+    "it carries an unkeyed hash, written before the chain was keyed: run `flask --app wsgi audit rekey` "
+    "once after upgrading"
+)
+
+
+def verify(session=None, batch=5000, *, checkpoints=()) -> VerifyResult:
+    """Walk the whole chain in id order and report the first entry that breaks it.
+
+    ``checkpoints`` (signed, kept outside the database: :mod:`caseworks.core.checkpoints`) each
+    name an entry and its hash; the chain must pass through every one of them and reach the
+    latest, so a chain cut short, emptied or rewritten from an earlier entry on is caught even
+    when its head was moved to match.
+    """
     session = session or db.session
+    key = audit_key()
+    marks = {c.last_id: c for c in checkpoints}
+    latest = max(checkpoints, key=lambda c: c.last_id) if checkpoints else None
     expected_prev = GENESIS_HASH
     expected_id = 1
     checked = 0
@@ -193,8 +281,20 @@ def verify(session=None, batch=5000) -> VerifyResult:
                     entry.id,
                     "its link to the previous entry is broken (an entry before it was removed, changed or reordered)",
                 )
-            if entry.compute_hash() != entry.hash:
+            if entry.compute_hash(key) != entry.hash:
+                # only a chain unkeyed from its start, never checkpointed, can be one from before the
+                # key; an unkeyed entry after a keyed one was recomputed by someone without the key
+                if entry.id == 1 and not marks and entry.legacy_hash() == entry.hash:
+                    return VerifyResult(False, checked, entry.id, LEGACY_PROBLEM)
                 return VerifyResult(False, checked, entry.id, "its content does not match its hash (it was edited)")
+            mark = marks.get(entry.id)
+            if mark is not None and mark.head != entry.hash:
+                return VerifyResult(
+                    False,
+                    checked,
+                    entry.id,
+                    f"it is not the entry the checkpoint of {mark.written} signed (the chain was rewritten)",
+                )
             expected_prev = entry.hash
             expected_id += 1
             checked += 1
@@ -204,11 +304,9 @@ def verify(session=None, batch=5000) -> VerifyResult:
         result.close()
     head = session.get(AuditHead, 1)
     last_id = expected_id - 1
-    if head is None:
-        if checked:
-            return VerifyResult(False, checked, last_id, "the chain head is missing")
-        return VerifyResult(True, 0)
-    if head.last_id != last_id or head.last_hash != expected_prev:
+    if head is None and checked:
+        return VerifyResult(False, checked, last_id, "the chain head is missing")
+    if head is not None and (head.last_id != last_id or head.last_hash != expected_prev):
         return VerifyResult(
             False,
             checked,
@@ -216,7 +314,16 @@ def verify(session=None, batch=5000) -> VerifyResult:
             f"the chain head points at entry {head.last_id} but the chain ends at {last_id} "
             "(entries at the end were removed or changed)",
         )
-    return VerifyResult(True, checked)
+    if latest is not None and latest.last_id > last_id:
+        return VerifyResult(
+            False,
+            checked,
+            last_id + 1,
+            f"the checkpoint of {latest.written} counts {latest.last_id} entries but the chain ends at {last_id} "
+            "(entries at the end were removed)",
+            latest,
+        )
+    return VerifyResult(True, checked, checkpoint=latest)
 
 
 def append_many(session, rows, *, batch=5000):
@@ -232,6 +339,7 @@ def append_many(session, rows, *, batch=5000):
     head = _lock_head(session)
     last_id, last_hash = head.last_id, head.last_hash
     now = clock.now()
+    key = audit_key()
     pending = []
     written = 0
     for row in rows:
@@ -250,7 +358,7 @@ def append_many(session, rows, *, batch=5000):
             ip=row.get("ip"),
             prev_hash=last_hash,
         )
-        entry.hash = entry.compute_hash()
+        entry.hash = entry.compute_hash(key)
         last_id, last_hash = entry.id, entry.hash
         pending.append({**entry.payload(), "logged_dt": entry.logged_dt, "hash": entry.hash})
         if len(pending) >= batch:

@@ -1,93 +1,124 @@
-"""The one way caseworks writes a spreadsheet.
+"""The one way a spreadsheet leaves caseworks: every export (audit trail, ledgers, reports, and
+those still to come) writes its rows through :class:`ExportBook`.
 
-Every export is data about children, opened by officials in Excel. So every text cell is written
-as text that Excel shows and never runs (a name typed as ``=HYPERLINK(...)`` stays a name),
-characters that XML cannot hold are replaced instead of breaking the file, and rows are written
-in openpyxl's write-only mode to a temporary file, so memory stays bounded whatever the row count.
+- Text cells are inert. A text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return is what spreadsheet programs take for a formula (or run through DDE); such a text is
+  written as a string cell with a leading apostrophe (OWASP's "CSV injection" advice), so it
+  stays text when the file is opened, edited, or saved again as CSV. Numbers, dates and
+  booleans stay what they are.
+- Characters that XML 1.0 forbids (control characters other than tab, newline and carriage
+  return) would make the whole workbook unwritable: they are replaced by U+FFFD, so one odd
+  address never turns an export into a server error.
+- Rows are written with openpyxl's write-only mode (constant memory) into a temporary file that
+  is streamed to the user, not built in memory.
 """
 
 import re
 import tempfile
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from openpyxl.worksheet.views import Pane, Selection
 
-#: what spreadsheet programs read as the start of a formula (or of a command in CSV)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: control characters that XML 1.0 cannot carry (tab, newline and carriage return it can)
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_BOLD = Font(bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+#: what spreadsheet programs read as the start of a formula
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: characters XML 1.0 does not allow (openpyxl refuses them)
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: the longest text a cell holds (Excel's limit)
+MAX_CELL_TEXT = 32_767
+#: spooled in memory up to this size, then on disk
+SPOOL_BYTES = 8 * 1024 * 1024
 
 
-def clean_text(value):
-    """``value`` with the characters a workbook cannot hold replaced by "?"."""
-    return _ILLEGAL.sub("?", value)
+def safe_text(value) -> str:
+    """``value`` as text that no spreadsheet program runs and every XML parser reads."""
+    text = ILLEGAL_XML.sub("\ufffd", str(value))
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return text[:MAX_CELL_TEXT]
 
 
-def cell(sheet, value, *, bold=False, number_format=None, wrap=False):
-    """One write-only cell: text always stored as text (a leading ``=``, ``+``, ``-``, ``@``, tab
-    or carriage return is kept as typed but never becomes a formula); dates as dates."""
-    if isinstance(value, str):
-        text = clean_text(value)
-        out = WriteOnlyCell(sheet, text)
-        out.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-        if text.startswith(FORMULA_STARTS):
-            out.quotePrefix = True
-    else:
-        out = WriteOnlyCell(sheet, value)
-        if isinstance(value, datetime):
-            out.number_format = "yyyy-mm-dd hh:mm"
-        elif isinstance(value, date):
-            out.number_format = "yyyy-mm-dd"
-    if number_format:
-        out.number_format = number_format
-    if bold:
-        out.font = _BOLD
-    if wrap:
-        out.alignment = _WRAP
-    return out
+def safe_value(value):
+    """Numbers, dates and booleans as they are; everything else as :func:`safe_text`."""
+    if value is None or isinstance(value, (bool, int, float, Decimal, date, datetime)):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            raise ValueError("convert aware datetimes to local time before writing them")
+        return value
+    return safe_text(value)
 
 
-class Sheet:
-    """A write-only worksheet: title rows, a header, then row after row. The first
-    ``frozen_rows`` rows (the title and the header) stay in view while the rest scrolls."""
+class ExportSheet:
+    def __init__(self, book, sheet):
+        self._book = book
+        self._sheet = sheet
 
-    def __init__(self, book, title, widths, *, frozen_rows=0):
-        self.sheet = book.create_sheet(clean_text(title)[:31])
-        for index, width in enumerate(widths):
-            self.sheet.column_dimensions[get_column_letter(index + 1)].width = width
-        if frozen_rows:
-            # a write-only sheet writes its view with the first row: the pane is set up front
-            first = f"A{frozen_rows + 1}"
-            view = self.sheet.sheet_view
-            view.pane = Pane(ySplit=frozen_rows, topLeftCell=first, activePane="bottomLeft", state="frozen")
-            view.selection = [Selection(pane="bottomLeft", activeCell=first, sqref=first)]
+    def widths(self, *widths):
+        """Column widths, from column A on."""
+        from openpyxl.utils import get_column_letter
 
-    def title_row(self, text):
-        self.sheet.append([cell(self.sheet, text, bold=True)])
+        for index, width in enumerate(widths, 1):
+            self._sheet.column_dimensions[get_column_letter(index)].width = width
 
-    def header(self, names):
-        self.sheet.append([cell(self.sheet, str(n), bold=True) for n in names])
+    def _cell(self, value, font=None):
+        cell = WriteOnlyCell(self._sheet, safe_value(value))
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # never a formula, whatever openpyxl guesses
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def heading(self, values):
+        """A row in bold (column headings, a note above them)."""
+        self._sheet.append([self._cell(v, self._book.bold) for v in values])
 
     def row(self, values):
-        self.sheet.append([cell(self.sheet, v) for v in values])
+        self._sheet.append([self._cell(v) for v in values])
 
 
-def new_workbook():
-    return Workbook(write_only=True)
+class ExportBook:
+    """A workbook written row by row::
 
+    book = ExportBook()
+    sheet = book.sheet("审计记录")
+    sheet.heading(["时间", "人员"])
+    for entry in entries:
+        sheet.row([entry.when, entry.who])
+    return book.response("audit.xlsx")
+    """
 
-def send_workbook(book, filename):
-    """Save ``book`` to a temporary file (rows already flushed by write-only mode) and send it
-    as a download; the file is removed when the response is closed."""
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    book.save(spool)
-    spool.seek(0)
-    return send_file(spool, as_attachment=True, download_name=filename, mimetype=XLSX_MIMETYPE)
+    def __init__(self):
+        self._workbook = Workbook(write_only=True)
+        self.bold = Font(bold=True)
+
+    def sheet(self, title, *, frozen_rows=0):
+        """A new sheet; its first ``frozen_rows`` rows (a title, the headings) stay in view while
+        the rest scrolls."""
+        # sheet titles may not hold []:*?/\ and are at most 31 characters
+        title = re.sub(r"[\[\]:*?/\\]", " ", ILLEGAL_XML.sub(" ", str(title)))[:31] or "Sheet"
+        sheet = self._workbook.create_sheet(title)
+        if frozen_rows:
+            # a write-only sheet writes its view with its first row: the pane is set up front
+            first = f"A{frozen_rows + 1}"
+            sheet.sheet_view.pane = Pane(ySplit=frozen_rows, topLeftCell=first, activePane="bottomLeft", state="frozen")
+            sheet.sheet_view.selection = [Selection(pane="bottomLeft", activeCell=first, sqref=first)]
+        return ExportSheet(self, sheet)
+
+    def save(self):
+        """The finished workbook as a file object positioned at its start."""
+        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        self._workbook.save(out)
+        out.seek(0)
+        return out
+
+    def to_bytes(self):
+        with self.save() as out:
+            return out.read()
+
+    def response(self, download_name):
+        """The workbook as a download, streamed from its temporary file."""
+        return send_file(self.save(), as_attachment=True, download_name=download_name, mimetype=XLSX_MIMETYPE)

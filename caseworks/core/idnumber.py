@@ -51,10 +51,26 @@ def gender_of(number: str) -> str:
 
 
 def mask(number: str | None) -> str:
-    """Show the region and the last four characters only: 520102********123X."""
+    """Show the region and the check character only: 520102***********X.
+
+    Pages and answers that show a masked number often show the birth date and the gender too,
+    and the region follows from the household village. The three sequence digits are what is
+    left to hide: with them hidden (and the gender known) about 500 numbers fit, of which the
+    check character leaves about 45, so the whole number cannot be rebuilt from what is shown.
+    (Showing the last four, as before, hid exactly the birth date.)
+    """
     if not number:
         return ""
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return number[:6] + "*" * (len(number) - 7) + number[-1:]
+
+
+#: a whole ID number inside a text (a notice's body)
+_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_in_text(text: str | None) -> str:
+    """``text`` with every whole ID number in it masked."""
+    return _IN_TEXT.sub(lambda m: mask(m.group(0)), text or "")
 
 
 def mask_phone(phone: str | None) -> str:

@@ -147,3 +147,27 @@ def update_profile(county, data, by):
 
 #: placeholders a notice text may use, filled from the case when the notice is printed
 NOTICE_PLACEHOLDERS = ("guardian", "child", "birth", "id_number", "deadline_days", "school")
+
+
+def notice_text_problem(text):
+    """Why ``text`` cannot be a notice text (a message), or None. Only the documented
+    placeholders, written plainly as ``{child}``: a format (``{child:>20000000}``), a
+    conversion (``{child!r}``), an attribute or an index would fail or blow up every notice."""
+    import string
+
+    from flask_babel import lazy_gettext as _l
+
+    try:
+        parts = list(string.Formatter().parse(text or ""))
+    except ValueError:
+        return _l("A brace { or } is unmatched.")
+    unknown = sorted({name for _t, name, _s, _c in parts if name is not None and name not in NOTICE_PLACEHOLDERS})
+    if unknown:
+        return _l(
+            "Unknown placeholder: %(names)s. Known: %(known)s.",
+            names=", ".join(unknown) or "{}",
+            known=", ".join(NOTICE_PLACEHOLDERS),
+        )
+    if any(name is not None and (spec or conversion) for _t, name, spec, conversion in parts):
+        return _l("Write placeholders plainly, like {child}: without a colon or an exclamation mark.")
+    return None

@@ -3,12 +3,13 @@ a closure request, a legal step); notices, their service, and transfers."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from caseworks.cases.forms import not_in_future
 from caseworks.core import clock
 from caseworks.core.choices import ClosedOutcome, LegalStepKind, NoticeKind, option
+from caseworks.core.forms import DateField
 
 
 class TransitionForm(FlaskForm):

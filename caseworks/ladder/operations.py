@@ -43,7 +43,14 @@ def _next_notice_number(county_id, year):
 
 
 def fill_notice_text(template, case, *, recipient, deadline_days):
-    """A notice text of the policy profile with its placeholders filled from the case."""
+    """A notice text of the policy profile with its placeholders filled from the case. A text
+    saved before placeholders were checked as strictly is refused, not filled."""
+    from caseworks.core.policy import notice_text_problem
+
+    if notice_text_problem(template) is not None:
+        raise LadderError(
+            _l("The county's notice text has a placeholder that cannot be filled: ask the administrator to correct it.")
+        )
     child = case.child
     school = case.school.name if case.school else (case.return_school.name if case.return_school else "")
     return template.format(

@@ -12,6 +12,7 @@ from caseworks.core import clock, permissions
 from caseworks.core.choices import option
 from caseworks.core.errors import check_version
 from caseworks.core.forms import EmptyForm
+from caseworks.core.idnumber import mask_in_text
 from caseworks.core.nav import case_panel, posted_form
 from caseworks.core.policy import profile_for
 from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
@@ -132,19 +133,31 @@ def _scoped_notice(notice_id, permission=None):
     return notice, load_case(notice.case_id, permission)
 
 
+def _render_notice(notice, case, serve_form, *, status=200):
+    """The notice as printed. Its text carries the child's full ID number: shown (and the look
+    audited, even when the page answers a refused form) to those who may see it, masked for
+    anyone else who may open the case (a township a transfer waits for)."""
+    if permissions.may_see_sensitive(current_user, case):
+        reveal_sensitive(case, current_user)
+        body = notice.body
+    else:
+        body = mask_in_text(notice.body)
+    return render_template(
+        "ladder/notice.html",
+        notice=notice,
+        body=body,
+        case=case,
+        serve_form=serve_form,
+        may_serve=permissions.may_manage_notices(current_user, case) and notice.served_date is None,
+    ), status
+
+
 @bp.route("/notices/<int:notice_id>")
 @case_roles_only
 def show_notice(notice_id):
     """The notice as printed on A4, with its delivery receipt (送达回证)."""
     notice, case = _scoped_notice(notice_id)
-    reveal_sensitive(case, current_user)  # the notice carries the child's full ID number
-    return render_template(
-        "ladder/notice.html",
-        notice=notice,
-        case=case,
-        serve_form=ServeForm(),
-        may_serve=permissions.may_manage_notices(current_user, case) and notice.served_date is None,
-    )
+    return _render_notice(notice, case, ServeForm())
 
 
 @bp.route("/notices/<int:notice_id>/serve", methods=["POST"])
@@ -162,9 +175,7 @@ def serve_notice(notice_id):
                 "success",
             )
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    return render_template(
-        "ladder/notice.html", notice=notice, case=case, serve_form=form, may_serve=True
-    ), page_status(done)
+    return _render_notice(notice, case, form, status=page_status(done))
 
 
 @bp.route("/cases/<int:case_id>/legal-steps", methods=["POST"])

@@ -8,7 +8,6 @@ from flask_login import current_user
 from caseworks.cases.queries import CaseFilters
 from caseworks.core import clock, permissions
 from caseworks.core.choices import CaseKind, ClosedOutcome, Role, SpecialGroup, Stage
-from caseworks.core.export import send_workbook
 from caseworks.core.nav import nav_item
 from caseworks.core.views import case_roles_only
 from caseworks.extensions import db
@@ -31,7 +30,7 @@ def ledger():
         queries.ledger_cases(current_user, filters), title=title, full_ids=full_ids
     )
     operations.record_ledger_export(current_user, what="ledger", filters=filters, rows=written, full_ids=full_ids)
-    return send_workbook(book, f"ledger-{clock.today():%Y%m%d}.xlsx")
+    return book.response(f"ledger-{clock.today():%Y%m%d}.xlsx")
 
 
 def describe(filters):
@@ -95,7 +94,7 @@ def monthly_workbook():
         full_ids=False,
         month=month.strftime("%Y-%m"),
     )
-    return send_workbook(book, f"monthly-{month:%Y%m}.xlsx")
+    return book.response(f"monthly-{month:%Y%m}.xlsx")
 
 
 @bp.route("/reports/village-sheet")
@@ -128,7 +127,7 @@ def village_workbook():
     operations.record_ledger_export(
         current_user, what="village_sheet", filters=CaseFilters(), rows=rows, full_ids=False
     )
-    return send_workbook(book, f"village-sheet-{clock.today():%Y%m%d}.xlsx")
+    return book.response(f"village-sheet-{clock.today():%Y%m%d}.xlsx")
 
 
 @bp.route("/reports/sign-off.xlsx")
@@ -142,4 +141,4 @@ def sign_off_workbook():
     operations.record_ledger_export(
         current_user, what="sign_off_roster", filters=CaseFilters(), rows=rows, full_ids=False
     )
-    return send_workbook(book, f"sign-off-{clock.today():%Y%m%d}.xlsx")
+    return book.response(f"sign-off-{clock.today():%Y%m%d}.xlsx")

@@ -14,7 +14,7 @@ from caseworks.core.choices import (
     VisitMethod,
     VisitOutcome,
 )
-from caseworks.core.export import Sheet, new_workbook
+from caseworks.core.export import ExportBook
 from caseworks.core.idnumber import mask
 
 # The columns are the ledger's own, in the words of the form officials hand in (DOMAIN.md), whatever
@@ -54,14 +54,14 @@ def ledger_workbook(rows, *, title, full_ids):
     number of cases written. ``title`` (area, filter, date) heads both sheets. ID numbers are
     whole only where ``full_ids`` and the case is the user's own; the title says when they are
     masked."""
-    book = new_workbook()
-    cases = Sheet(book, "劝返台账", [w for _n, w in CASE_COLUMNS], frozen_rows=2)
-    attempts = Sheet(book, "劝返记录", [w for _n, w in ATTEMPT_COLUMNS], frozen_rows=2)
+    book = ExportBook()
+    cases = _sheet(book, "劝返台账", [w for _n, w in CASE_COLUMNS], frozen_rows=2)
+    attempts = _sheet(book, "劝返记录", [w for _n, w in ATTEMPT_COLUMNS], frozen_rows=2)
     note = "" if full_ids else _("(ID numbers masked)")
     for sheet in (cases, attempts):
-        sheet.title_row(f"{title} {note}".strip())
-    cases.header([n for n, _w in CASE_COLUMNS])
-    attempts.header([n for n, _w in ATTEMPT_COLUMNS])
+        sheet.heading([f"{title} {note}".strip()])
+    cases.heading([n for n, _w in CASE_COLUMNS])
+    attempts.heading([n for n, _w in ATTEMPT_COLUMNS])
     written = 0
     places = {}  # the household village's full name, once per village
     for item in rows:
@@ -105,6 +105,12 @@ def ledger_workbook(rows, *, title, full_ids):
     return book, written
 
 
+def _sheet(book, title, widths, *, frozen_rows=0):
+    sheet = book.sheet(title, frozen_rows=frozen_rows)
+    sheet.widths(*widths)
+    return sheet
+
+
 def ledger_title(area_name, filter_text):
     return f"{area_name}控辍保学劝返台账（{filter_text}，{clock.today():%Y年%m月%d日}导出）"
 
@@ -142,11 +148,11 @@ MONTHLY_COLUMNS = (
 
 def monthly_workbook(report, figure_labels, *, place):
     """The monthly report as a workbook: the totals by township and school, then the cases."""
-    book = new_workbook()
+    book = ExportBook()
     title = f"{place}控辍保学月报（{report.month:%Y年%m月}）"
-    totals = Sheet(book, "月报汇总", [24] + [12] * (len(figure_labels) + 1), frozen_rows=2)
-    totals.title_row(title)
-    totals.header(["单位", *(str(label) for label in figure_labels.values()), "销号去向"])
+    totals = _sheet(book, "月报汇总", [24] + [12] * (len(figure_labels) + 1), frozen_rows=2)
+    totals.heading([title])
+    totals.heading(["单位", *(str(label) for label in figure_labels.values()), "销号去向"])
 
     def total_row(unit, name):
         closures = "、".join(f"{ClosedOutcome.label_of(k)} {n}" for k, n in sorted(unit.closed.items()))
@@ -157,9 +163,9 @@ def monthly_workbook(report, figure_labels, *, place):
         total_row(township, township.name)
         for school in township.children:
             total_row(school, f"　{school.name or '未入学'}")
-    cases = Sheet(book, "月报明细", [w for _n, w in MONTHLY_COLUMNS], frozen_rows=2)
-    cases.title_row(title)
-    cases.header([n for n, _w in MONTHLY_COLUMNS])
+    cases = _sheet(book, "月报明细", [w for _n, w in MONTHLY_COLUMNS], frozen_rows=2)
+    cases.heading([title])
+    cases.heading([n for n, _w in MONTHLY_COLUMNS])
     for row in report.rows:
         case, child = row.case, row.case.child
         whereabouts = (
@@ -196,10 +202,10 @@ VILLAGE_COLUMNS = (
 
 def village_workbook(villages, *, place):
     """The village sheet: one row per open case, by village."""
-    book = new_workbook()
-    sheet = Sheet(book, "村级台账", [w for _n, w in VILLAGE_COLUMNS], frozen_rows=2)
-    sheet.title_row(f"{place}村级控辍保学台账（{clock.today():%Y年%m月%d日}）")
-    sheet.header([n for n, _w in VILLAGE_COLUMNS])
+    book = ExportBook()
+    sheet = _sheet(book, "村级台账", [w for _n, w in VILLAGE_COLUMNS], frozen_rows=2)
+    sheet.heading([f"{place}村级控辍保学台账（{clock.today():%Y年%m月%d日}）"])
+    sheet.heading([n for n, _w in VILLAGE_COLUMNS])
     for village, lines in sorted(villages.items()):
         for line in lines:
             case, child = line.case, line.case.child
@@ -219,12 +225,12 @@ def village_workbook(villages, *, place):
 
 def sign_off_workbook(roster, *, place):
     """The sign-off roster: dropouts, returned, not returned, then the signature lines."""
-    book = new_workbook()
-    sheet = Sheet(book, "签字确认名册", [6, 12, 14, 24, 18])
-    sheet.title_row(f"{place}控辍保学签字确认名册（{roster.since:%Y年%m月%d日}起本学年）")
+    book = ExportBook()
+    sheet = _sheet(book, "签字确认名册", [6, 12, 14, 24, 18])
+    sheet.heading([f"{place}控辍保学签字确认名册（{roster.since:%Y年%m月%d日}起本学年）"])
     for title, cases in (("辍学学生", roster.dropouts), ("已返校", roster.returned), ("未返校", roster.not_returned)):
-        sheet.title_row(f"{title}（{len(cases)}人）")
-        sheet.header(["序号", "姓名", "自然村", "学校", "去向"])
+        sheet.heading([f"{title}（{len(cases)}人）"])
+        sheet.heading(["序号", "姓名", "自然村", "学校", "去向"])
         for number, case in enumerate(cases, start=1):
             whereabouts = (
                 ClosedOutcome.label_of(case.closed_outcome) if case.closed_outcome else Stage.label_of(case.stage)

@@ -34,23 +34,16 @@ class SchoolForm(FlaskForm):
 
 
 def _known_placeholders(form, field):
-    import string
+    from caseworks.core.policy import notice_text_problem
 
-    from caseworks.core.policy import NOTICE_PLACEHOLDERS
+    problem = notice_text_problem(field.data)
+    if problem is not None:
+        raise ValidationError(problem)
 
-    try:
-        names = {name for _text, name, _spec, _conv in string.Formatter().parse(field.data or "") if name}
-    except ValueError:
-        raise ValidationError(_l("A brace { or } is unmatched.")) from None
-    unknown = names - set(NOTICE_PLACEHOLDERS)
-    if unknown:
-        raise ValidationError(
-            _l(
-                "Unknown placeholder: %(names)s. Known: %(known)s.",
-                names=", ".join(sorted(unknown)),
-                known=", ".join(NOTICE_PLACEHOLDERS),
-            )
-        )
+
+def _text(value):
+    """A text field left out of the request is an empty text, never None."""
+    return (value or "").strip()
 
 
 def _days(label, low=1, high=365):
@@ -77,7 +70,9 @@ class PolicyForm(FlaskForm):
     notice_number_prefix = StringField(
         _l("Notice number prefix (e.g. 义劝通字)"), validators=[DataRequired(), Length(max=20)]
     )
-    notice_issuer = StringField(_l("Issuing authority on notices"), validators=[Optional(), Length(max=100)])
+    notice_issuer = StringField(
+        _l("Issuing authority on notices"), filters=[_text], validators=[Optional(), Length(max=100)]
+    )
     urge_notice_title = StringField(_l("Title of the urging notice"), validators=[DataRequired(), Length(max=60)])
     urge_notice_text = TextAreaField(
         _l("Text of the urging notice"), validators=[DataRequired(), Length(max=4000), _known_placeholders]

@@ -70,6 +70,9 @@ KIND_LABELS = {
     "reactivate": _l("Reactivated"),
     "password_reset": _l("Password reset"),
     "password_change": _l("Password changed"),
+    "id_duplicate": _l("ID number refused: registered elsewhere"),
+    "rekey": _l("Audit trail keyed"),
+    "audit_broken": _l("Audit trail does not fit its checkpoint"),
     "token_issued": _l("API token issued"),
     "spot_check": _l("Spot check"),
 }
@@ -85,6 +88,7 @@ MODULE_LABELS = {
     "inbox": _l("Inbox"),
     "reports": _l("Reports"),
     "ledgers": _l("Ledgers"),
+    "audit": _l("Audit trail"),
     "scheduler": _l("Scheduler"),
     "demo": _l("Demo data"),
 }
@@ -357,7 +361,7 @@ def format_value(key, value, names=None, context=None):
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if key in _ID_NUMBER_KEYS and isinstance(value, str):
-        return value if "*" in value else idnumber.mask(value)
+        return idnumber.mask(value)  # masked again: entries written before hid the sequence digits
     if key == "guardians" and isinstance(value, list):
         return "；".join(_guardian_text(g) for g in value)
     if isinstance(value, bool):

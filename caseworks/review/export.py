@@ -1,14 +1,10 @@
 """The audit trail as an Excel workbook (one row per entry), worded as the audit page words it:
 the sentence, labels and names of :mod:`caseworks.review.readable`, never stored codes."""
 
-from io import BytesIO
-
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from caseworks.core import clock
+from caseworks.core.export import ExportBook
 from caseworks.extensions import db
 from caseworks.review.queries import child_names
 from caseworks.review.readable import changes_text, readable_entries
@@ -25,42 +21,22 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
     from sqlalchemy import func, select
 
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Audit trail"))
-    sheet.column_dimensions["A"].width = 20
-    sheet.column_dimensions["B"].width = 18
-    sheet.column_dimensions["C"].width = 16
-    sheet.column_dimensions["D"].width = 40
-    sheet.column_dimensions["E"].width = 10
-    sheet.column_dimensions["F"].width = 12
-    sheet.column_dimensions["G"].width = 70
-    bold = Font(bold=True)
+    book = ExportBook()
+    sheet = book.sheet(_("Audit trail"))
+    sheet.widths(20, 18, 16, 40, 10, 12, 70)
     if total > limit:
-        note = WriteOnlyCell(
-            sheet,
-            _(
-                "Only the newest %(n)s of %(total)s entries are included: narrow the filters to export the rest.",
-                n=limit,
-                total=total,
-            ),
+        sheet.heading(
+            [
+                _(
+                    "Only the newest %(n)s of %(total)s entries are included: narrow the filters to export the rest.",
+                    n=limit,
+                    total=total,
+                )
+            ]
         )
-        note.font = bold
-        sheet.append([note])
-    headers = [
-        _("Time (Beijing)"),
-        _("Person"),
-        _("Kind"),
-        _("Summary"),
-        _("Case"),
-        _("Child"),
-        _("Before → after"),
-    ]
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, text)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet.heading(
+        [_("Time (Beijing)"), _("Person"), _("Kind"), _("Summary"), _("Case"), _("Child"), _("Before → after")]
+    )
     written = 0
     offset = 0
     while written < min(total, limit):
@@ -71,7 +47,7 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
         for item in readable_entries(batch):
             entry = item.entry
             local = entry.logged_dt.astimezone(clock.LOCAL_TZ).replace(tzinfo=None)
-            sheet.append(
+            sheet.row(
                 [
                     local,
                     item.actor,
@@ -84,6 +60,4 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
             )
         written += len(batch)
         offset += len(batch)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue(), written, total
+    return book.to_bytes(), written, total

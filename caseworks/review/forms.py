@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from caseworks.core.forms import DateField
 from caseworks.review.models import SpotCheckResult
 
 

@@ -12,6 +12,7 @@ from caseworks.cases.models import Case, Child
 from caseworks.core import clock, scope
 from caseworks.core.audit import AuditEntry
 from caseworks.core.choices import ClosedOutcome, Stage
+from caseworks.core.forms import date_arg
 from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
 from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, StageChange
@@ -248,13 +249,10 @@ class AuditFilters:
         errors = {}
 
         def as_date(name):
-            value = (args.get(name) or "").strip()
-            if not value:
-                return None
             try:
-                return date.fromisoformat(value)
-            except ValueError:
-                errors[name] = _("Enter a date like 2026-09-01.")
+                return date_arg(args.get(name))
+            except ValueError as wrong:
+                errors[name] = str(wrong)
                 return None
 
         case_text = (args.get("case") or "").strip().lstrip("#")

@@ -271,6 +271,21 @@ def _ledger_exported(entry, names):
     return _("Exported %(what)s: %(rows)s cases", what=what, rows=data.get("rows", 0))
 
 
+@_says(("audit", "rekey"))
+def _rekeyed(entry, names):
+    return _("Audit trail keyed: %(n)s entries re-hashed", n=(entry.data or {}).get("entries", 0))
+
+
+@_says(("audit", "audit_broken"))
+def _audit_broken(entry, names):
+    return _("The audit trail does not fit its latest checkpoint: checkpoints were not written")
+
+
+@_says(("cases", "id_duplicate"))
+def _id_duplicate(entry, names):
+    return _("ID number refused: the child is registered elsewhere")
+
+
 @_says(("accounts", "login_failed"))
 def _login_failed(entry, names):
     reason = (entry.data or {}).get("reason")

@@ -1,13 +1,17 @@
 """Forms for visits and contacts, planning them, and support measures."""
 
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileSize, MultipleFileField
-from wtforms import DateField, FloatField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import FloatField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from caseworks.cases.forms import MultiCheckboxField, not_in_future
+from caseworks.core import images
 from caseworks.core.choices import Attitude, SupportKind, VisitMethod, Visitor, VisitOutcome, Willingness, option
+from caseworks.core.forms import DateField
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 4
@@ -55,6 +59,19 @@ class LogVisitForm(FlaskForm):
         ],
     )
 
+    #: the photos as they are stored (re-encoded), once the form has validated
+    stored_photos = ()
+
+    def validate_client_uuid(self, field):
+        """The key a resent form is recognised by: a UUID, as the page made it."""
+        if not field.data:
+            return
+        try:
+            field.data = str(uuid.UUID(field.data))
+        except ValueError:
+            field.data = None
+            raise ValidationError(_l("This form was damaged: reload the page and enter the visit again.")) from None
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if not self.outcome.data:
@@ -72,11 +89,16 @@ class LogVisitForm(FlaskForm):
             self.photos.errors.append(_l("At most %(n)s photos per visit.", n=MAX_PHOTOS))
             valid = False
         elif not self.photos.errors:
+            self.stored_photos = []
             for f in files:
-                if image_type(f.stream.read(16)) is None:
-                    self.photos.errors.append(_l("Photos must be JPEG, PNG or WebP images."))
+                try:
+                    data = images.reencode(f.stream.read(MAX_PHOTO_BYTES + 1))
+                except images.BadImage as bad:
+                    self.photos.errors.append(bad.message)
                     valid = False
-                f.stream.seek(0)
+                    break
+                name = (f.filename.rsplit(".", 1)[0] or "photo") + ".jpg"
+                self.stored_photos.append({"filename": name, "content_type": "image/jpeg", "data": data})
         return valid
 
 

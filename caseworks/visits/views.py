@@ -45,15 +45,6 @@ def visits_panel(case, user):
     }
 
 
-def _read_photos(files):
-    photos = []
-    for f in files or []:
-        if f and f.filename:
-            data = f.read()
-            photos.append({"filename": f.filename, "content_type": image_type(data), "data": data})
-    return photos
-
-
 @bp.route("/cases/<int:case_id>/visits/new", methods=["GET", "POST"])
 @case_roles_only
 def log_visit(case_id):
@@ -80,7 +71,7 @@ def log_visit(case_id):
                 current_user,
                 planned=planned,
                 client_uuid=form.client_uuid.data or None,
-                photos=_read_photos(form.photos.data),
+                photos=form.stored_photos,
             )
         if done.duplicate or (done and not created):  # sent again: a double tap, a retried sync
             flash(_("This visit was already recorded."), "info")

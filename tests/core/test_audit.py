@@ -1,6 +1,8 @@
 """The audit trail: a hash chain that `flask audit verify` checks, written in the same
 transaction as the change it records."""
 
+import hashlib
+import json
 from datetime import UTC, datetime
 from itertools import pairwise
 
@@ -263,3 +265,188 @@ def test_a_successful_login_leaves_exactly_one_login_entry(client, users):
     assert entry.user_id == users.school_admin.id
     assert entry.actor_name == "principal_a"
     assert entry.ip == "127.0.0.1"
+
+
+# --- a keyed chain, anchored outside the database -------------------------------------------
+
+
+def forge(first_id):
+    """Recompute the chain from ``first_id`` on and move the head, as someone with write access
+    to the database but without the audit key would: with the unkeyed SHA-256 the entries'
+    public payload gives (what ``compute_hash`` was before the chain was keyed)."""
+    db.session.expunge_all()
+    prev = db.session.scalar(select(AuditEntry.hash).where(AuditEntry.id == first_id - 1)) or audit.GENESIS_HASH
+    rows = db.session.scalars(select(AuditEntry).where(AuditEntry.id >= first_id).order_by(AuditEntry.id)).all()
+    for entry in rows:
+        entry.prev_hash = prev
+        text_ = json.dumps(entry.payload(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        entry.hash = prev = hashlib.sha256(text_.encode()).hexdigest()
+    db.session.flush()
+    last_id = rows[-1].id if rows else first_id - 1
+    tamper("UPDATE audit_head SET last_id = :id, last_hash = :hash", id=last_id, hash=prev)
+
+
+@pytest.fixture
+def checkpoint_file(app, tmp_path, monkeypatch):
+    path = tmp_path / "audit_checkpoints.jsonl"
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_FILE", str(path))
+    return path
+
+
+@pytest.fixture
+def anchored(chain, checkpoint_file):
+    """The five entries, with a checkpoint written outside the database."""
+    from caseworks.core import checkpoints
+
+    assert checkpoints.write_checkpoint() is not None
+    return chain
+
+
+def test_verify_catches_an_entry_edited_and_the_chain_recomputed(app, chain):
+    tamper("UPDATE audit_entry SET summary = 'x' WHERE id = 3")
+    forge(3)
+    result = run_verify(app)
+    assert_broken_at(result, 3)
+    assert "edited" in result.output
+
+
+def test_verify_catches_an_entry_deleted_and_the_rest_renumbered(app, chain):
+    tamper("DELETE FROM audit_entry WHERE id = 3")
+    tamper("UPDATE audit_entry SET id = id - 1 WHERE id > 3")
+    forge(3)
+    assert_broken_at(run_verify(app), 3)
+
+
+def test_verify_catches_a_cut_tail_with_the_head_moved_back(app, anchored):
+    tamper("DELETE FROM audit_entry WHERE id >= 4")
+    tamper("UPDATE audit_head SET last_id = 3, last_hash = (SELECT hash FROM audit_entry WHERE id = 3)")
+    result = run_verify(app)
+    assert_broken_at(result, 4)
+    assert "checkpoint" in result.output and "ends at 3" in result.output
+
+
+def test_verify_catches_every_entry_and_the_head_deleted(app, anchored):
+    tamper("DELETE FROM audit_entry")
+    tamper("DELETE FROM audit_head")
+    result = run_verify(app)
+    assert_broken_at(result, 1)
+    assert "counts 5 entries" in result.output
+
+
+def test_verify_catches_a_chain_rewritten_from_a_checkpointed_entry_with_the_key(app, anchored, users):
+    """Even with the key (an insider on the application server), a rewrite of what a
+    checkpoint signed shows."""
+    tamper("DELETE FROM audit_entry WHERE id >= 3")
+    tamper("UPDATE audit_head SET last_id = 2, last_hash = (SELECT hash FROM audit_entry WHERE id = 2)")
+    for n in range(3):
+        audit.record("change", f"rewritten {n}", module="tests", actor=users.admin)
+    result = run_verify(app)
+    assert_broken_at(result, 5)
+    assert "checkpoint" in result.output
+
+
+def test_verify_names_the_checkpoint_it_reached(app, anchored, users):
+    audit.record("change", "after the checkpoint", module="tests", actor=users.admin)
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert "6 entries verified" in result.output
+    assert "reaches the latest checkpoint" in result.output and "5 entries" in result.output
+
+
+def test_a_forged_checkpoint_line_is_refused(app, anchored, checkpoint_file):
+    line = json.loads(checkpoint_file.read_text().splitlines()[0])
+    line["last_id"] = line["count"] = 2
+    with checkpoint_file.open("a") as out:
+        out.write(json.dumps(line) + "\n")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "not signed with the audit key" in result.output
+
+
+def test_checkpoints_of_another_database_are_ignored(app, checkpoint_file, chain):
+    from caseworks.core import checkpoints
+
+    point = checkpoints.Checkpoint("postgresql://elsewhere/db", "2026-01-01T00:00:00+00:00", 99, 99, "0" * 64)
+    fields = point.__dict__.copy()
+    checkpoint_file.write_text(json.dumps({**fields, "sig": checkpoints.sign(fields)}) + "\n")
+    assert run_verify(app).exit_code == 0
+
+
+def test_the_checkpoint_job_writes_when_the_chain_grew_and_alarms_when_it_was_cut(app, checkpoint_file, chain, users):
+    from caseworks.core.jobs import write_audit_checkpoint
+    from caseworks.inbox.models import Message
+
+    today = clock.today()
+    assert write_audit_checkpoint(today) == {"written": 1, "last_id": 5}
+    assert write_audit_checkpoint(today) == {"written": 0}  # nothing new: no line
+    assert len(checkpoint_file.read_text().splitlines()) == 1
+    assert oct(checkpoint_file.stat().st_mode & 0o777) == "0o600"
+    audit.record("change", "one more", module="tests", actor=users.admin)
+    assert write_audit_checkpoint(today) == {"written": 1, "last_id": 6}
+    tamper("DELETE FROM audit_entry WHERE id >= 5")
+    tamper("UPDATE audit_head SET last_id = 4, last_hash = (SELECT hash FROM audit_entry WHERE id = 4)")
+    summary = write_audit_checkpoint(today)
+    assert summary["written"] == 0 and "no longer reaches" in summary["broken"]
+    assert len(checkpoint_file.read_text().splitlines()) == 2
+    alarm = db.session.scalars(select(Message).where(Message.kind == "audit_broken")).one()
+    assert alarm.user_id == users.admin.id
+
+
+def test_the_checkpoint_job_does_not_vouch_for_entries_edited_since_the_last_one(app, checkpoint_file, chain):
+    from caseworks.core.jobs import write_audit_checkpoint
+
+    tamper("UPDATE audit_entry SET summary = 'x' WHERE id = 4")
+    summary = write_audit_checkpoint(clock.today())
+    assert summary["written"] == 0 and "entry 4" in summary["broken"]
+    assert not checkpoint_file.exists()
+
+
+def test_a_chain_written_before_the_key_is_named_and_rekeyed_by_command(app, chain, users):
+    forge(1)  # what an installation upgraded from the unkeyed chain holds
+    result = run_verify(app)
+    assert_broken_at(result, 1)
+    assert "audit rekey" in result.output
+    rekeyed = app.test_cli_runner().invoke(args=["audit", "rekey"])
+    assert rekeyed.exit_code == 0 and "5 entries" in rekeyed.output
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert "6 entries verified" in result.output  # the rekey is itself in the trail
+    again = app.test_cli_runner().invoke(args=["audit", "rekey"])
+    assert "keyed already" in again.output
+
+
+def test_rekey_refuses_a_broken_chain(app, chain):
+    forge(1)
+    tamper("UPDATE audit_entry SET summary = 'x' WHERE id = 2")
+    rekeyed = app.test_cli_runner().invoke(args=["audit", "rekey"])
+    assert rekeyed.exit_code == 1 and "entry 2" in rekeyed.output
+
+
+def test_a_mixed_chain_keyed_after_an_upgrade_is_rekeyed(app, users):
+    """Entries written before the upgrade (unkeyed), then after it (keyed)."""
+    for n in range(3):
+        audit.record("change", f"old {n}", module="tests", actor=users.admin)
+    forge(1)
+    audit.record("change", "new", module="tests", actor=users.admin)
+    assert app.test_cli_runner().invoke(args=["audit", "rekey"]).exit_code == 0
+    assert run_verify(app).exit_code == 0
+
+
+@pytest.mark.parametrize("key", [None, "", "short"])
+def test_the_app_does_not_start_without_an_audit_key(key):
+    class Production(TestConfig):
+        TESTING = False
+        SECRET_KEY = "k" * 40
+        AUDIT_KEY = key
+
+    with pytest.raises(RuntimeError, match="audit key of at least 32 characters"):
+        create_app(Production)
+
+
+def test_rekey_refuses_a_chain_that_was_checkpointed(app, anchored):
+    forge(1)  # someone rewrote the whole chain without the key, hoping for a rekey
+    result = run_verify(app)
+    assert_broken_at(result, 1)
+    assert "rekey" not in result.output
+    rekeyed = app.test_cli_runner().invoke(args=["audit", "rekey"])
+    assert rekeyed.exit_code == 1 and "checkpoints" in rekeyed.output

@@ -149,9 +149,9 @@ def test_gender_from_the_17th_digit():
     assert idnumber.gender_of(idnumber.make("522727", date(2012, 5, 17), 102)) == "female"
 
 
-def test_mask_keeps_region_and_last_four():
-    assert idnumber.mask("11010519491231002X") == "110105********002X"
-    assert idnumber.mask("522727201205171018") == "522727********1018"
+def test_mask_keeps_region_and_check_character():
+    assert idnumber.mask("11010519491231002X") == "110105***********X"
+    assert idnumber.mask("522727201205171018") == "522727***********8"
     masked = idnumber.mask("522727201205171018")
     assert len(masked) == 18
     assert "20120517" not in masked  # the birth date is hidden

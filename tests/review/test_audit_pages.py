@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from caseworks.cases import operations as case_ops
-from caseworks.core import audit, clock
+from caseworks.core import audit, clock, idnumber
 from caseworks.core.audit import AuditEntry
 from caseworks.extensions import db
 from caseworks.ladder import transitions
@@ -97,7 +97,7 @@ def test_readable_values():
     assert readable.format_value("stage", "returned", names) == "Returned, monitoring"
     assert readable.format_value("kind", "dropped_out", names) == "Dropped out"
     assert readable.format_value("outcome", "health_deferral", names) == "Deferred for health"
-    assert readable.format_value("id_number", "522727201205170011", names) == "522727********0011"
+    assert readable.format_value("id_number", "522727201205170011", names) == idnumber.mask("522727201205170011")
     assert readable.format_value("is_active", False, names) == "No"
     assert readable.format_value("result", "not_found", names) == "Not found in school"
     assert readable.format_value("teacher_id", None, names) == "—"

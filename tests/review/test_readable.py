@@ -29,6 +29,7 @@ from caseworks.cases import jobs as case_jobs
 from caseworks.cases import operations as case_ops
 from caseworks.cases.queries import CaseFilters
 from caseworks.core import audit, clock, idnumber, policy
+from caseworks.core import jobs as core_jobs
 from caseworks.core.audit import AuditEntry
 from caseworks.core.choices import CaseKind, ClosedOutcome, Role, Stage
 from caseworks.extensions import db
@@ -95,11 +96,16 @@ WRITERS = {
     ("caseworks/review/operations.py", "record_spot_check_result"): [("review", "spot_check", "SpotCheckItem", None)],
     ("caseworks/review/operations.py", "record_export"): [("review", "export", None, None)],
     ("caseworks/ledgers/operations.py", "record_ledger_export"): [("ledgers", "export", None, None)],
+    ("caseworks/core/audit_rekey.py", "rekey"): [("audit", "rekey", None, "entries")],
+    ("caseworks/core/jobs.py", "_alarm"): [("audit", "audit_broken", None, None)],
+    ("caseworks/cases/operations.py", "_refuse_duplicate"): [("cases", "id_duplicate", None, "id_number")],
     ("caseworks/demo/cases.py", "_case"): [("cases", "create", "Case", ("demo", True))],
     ("caseworks/demo/generator.py", "bulk_entry"): [("demo", "create", None, "rows")],
     ("caseworks/demo/generator.py", "seed"): [("demo", "create", None, "counts")],
 }
 
+#: the functions of caseworks.core.audit that write an entry
+WRITING = ("record", "record_read")
 #: a stored code or column name (``home_visit``, ``to_village_id``)
 CODE = re.compile(r"[a-z]+_[a-z_]+")
 #: English: two words in a row, or one lower-case word (a code such as ``refused``)
@@ -129,8 +135,8 @@ def _written(node, constants):
     """``(module, kind)`` if ``node`` writes an audit entry, else None."""
     if isinstance(node, ast.Call):
         func = node.func
-        is_record = (isinstance(func, ast.Name) and func.id == "record") or (
-            isinstance(func, ast.Attribute) and func.attr == "record" and ast.unparse(func.value).endswith("audit")
+        is_record = (isinstance(func, ast.Name) and func.id in WRITING) or (
+            isinstance(func, ast.Attribute) and func.attr in WRITING and ast.unparse(func.value).endswith("audit")
         )
         if not is_record:
             return None
@@ -441,6 +447,23 @@ def write_every_kind(users, places, make_case):
         ),
         rows=3,
         full_ids=True,
+    )
+    # the audit trail's own entries: re-keying an old chain (written as audit_rekey.rekey writes it)
+    # and a chain that no longer fits its checkpoint (the job's alarm)
+    audit.record(
+        "rekey",
+        "audit chain keyed: 40 entries re-hashed",
+        module="audit",
+        actor=None,
+        data={"entries": 40, "unkeyed": 40},
+    )
+    core_jobs._alarm("the chain ends before the checkpoint's last entry", today())
+    audit.record_read(
+        "id_duplicate",
+        "ID number refused: the child is registered elsewhere",
+        module="cases",
+        actor=users.school_admin,
+        data={"id_number": "522727***********8"},
     )
     audit.append_many(db.session, _demo_rows(admin, stale))
     db.session.flush()

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,8 @@ with app.app_context():
 
 def start_two(command):
     env = {**os.environ, "CASEWORKS_DATABASE_URL": DATABASE_URL}
+    # the test database's checkpoints stay out of the installation's file
+    env["CASEWORKS_AUDIT_CHECKPOINT_FILE"] = str(Path(tempfile.gettempdir()) / f"caseworks-test-{os.getpid()}.jsonl")
     env.pop("CASEWORKS_SMTP_URL", None)
     processes = [
         subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
