@@ -26,6 +26,7 @@ FEATURES = (
     "review",
     "reports",
     "api",
+    "offline",
     "scheduler",
     "demo",
 )

@@ -80,6 +80,17 @@ class LogVisitForm(FlaskForm):
         return valid
 
 
+def uploaded_photos(form):
+    """The photos of a validated :class:`LogVisitForm`, as :func:`~caseworks.visits.operations.log_visit`
+    takes them (name, type by content, bytes)."""
+    photos = []
+    for f in form.photos.data or []:
+        if f and getattr(f, "filename", ""):
+            data = f.read()
+            photos.append({"filename": f.filename, "content_type": image_type(data), "data": data})
+    return photos
+
+
 class PlanVisitForm(FlaskForm):
     due_date = DateField(_l("Due by"), validators=[InputRequired()])
     assignee_id = SelectField(_l("Who should go"), coerce=int, validators=[InputRequired()])

@@ -16,7 +16,14 @@ from caseworks.core.views import case_roles_only, load_case, page_status, refusa
 from caseworks.extensions import db
 from caseworks.visits import operations, queries
 from caseworks.visits.blueprint import bp
-from caseworks.visits.forms import CancelVisitForm, LogVisitForm, PlanVisitForm, SupportForm, image_type
+from caseworks.visits.forms import (
+    CancelVisitForm,
+    LogVisitForm,
+    PlanVisitForm,
+    SupportForm,
+    image_type,
+    uploaded_photos,
+)
 from caseworks.visits.models import Visit, VisitPhoto
 
 nav_item("visits.my_visits", _l("My visits"), (Role.TEACHER, Role.VILLAGE_CADRE), order=5)
@@ -45,15 +52,6 @@ def visits_panel(case, user):
     }
 
 
-def _read_photos(files):
-    photos = []
-    for f in files or []:
-        if f and f.filename:
-            data = f.read()
-            photos.append({"filename": f.filename, "content_type": image_type(data), "data": data})
-    return photos
-
-
 @bp.route("/cases/<int:case_id>/visits/new", methods=["GET", "POST"])
 @case_roles_only
 def log_visit(case_id):
@@ -80,7 +78,7 @@ def log_visit(case_id):
                 current_user,
                 planned=planned,
                 client_uuid=form.client_uuid.data or None,
-                photos=_read_photos(form.photos.data),
+                photos=uploaded_photos(form),
             )
         if done.duplicate or (done and not created):  # sent again: a double tap, a retried sync
             flash(_("This visit was already recorded."), "info")
