@@ -71,6 +71,12 @@ function item(entry) {
       ? `${t("reason_login")}`
       : t(`reason_${entry.reason}`, { status: entry.status });
     li.append(reason);
+    for (const message of Object.values(entry.errors || {}).flat()) {
+      const p = document.createElement("p");
+      p.className = "error";
+      p.textContent = message;
+      li.append(p);
+    }
   }
   const actions = document.createElement("div");
   actions.className = "actions";

@@ -158,6 +158,10 @@ CHECKED_ELSEWHERE = {
     "/inbox/": "tests/inbox/test_inbox.py",
     "/api/v1/": "tests/api/test_api.py",
     "/account": "tests/accounts/test_session_security.py",
+    "/outbox": "tests/offline/test_offline.py",
+    "/offline": "tests/offline/test_offline.py",
+    "/sw.js": "tests/offline/test_offline.py",
+    "/manifest.webmanifest": "tests/offline/test_offline.py",
     "/cases/<int:case_id>/assign/<line>": "the assign/teacher and assign/cadre rows above",
     "/cases/<int:case_id>/step/<name>": "the step rows above",
 }
