@@ -21,6 +21,7 @@ def outbox_messages():
         "waiting_count": _("%(n)s visits are waiting on this phone to be sent.", n="{n}"),
         "login_needed": _("Log in again; the visits are sent by themselves once you have."),
         "log_in": _("Log in"),
+        "outbox_page": _("To send"),
         "attention_count": _("%(n)s visits need attention: open them, correct them and send them again.", n="{n}"),
         "queued": _("No signal: the visit is kept on this phone and sent when the connection returns."),
         "recorded": _("The visit is recorded."),

@@ -4,6 +4,7 @@ the user's own pages kept for offline use."""
 import json
 
 from flask import abort, current_app, jsonify, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -52,7 +53,7 @@ def manifest():
         "name": _("Dropout prevention"),
         "short_name": _("Dropout prevention"),
         "description": _("Home visits and cases of dropout prevention, also without signal."),
-        "lang": "zh-CN",
+        "lang": "zh-CN" if str(get_locale()).startswith("zh") else "en",
         "start_url": url_for("visits.my_visits"),
         "scope": "/",
         "display": "standalone",

@@ -48,6 +48,12 @@ export async function requestRefresh(force = false) {
   if (registration && registration.active) registration.active.postMessage({ type: "refresh", force });
 }
 
+/** Fetch /sw.js again now: the server said this shell speaks an outbox protocol it dropped. */
+export async function updateWorker() {
+  const registration = hasWorker() ? await navigator.serviceWorker.getRegistration() : null;
+  if (registration) await registration.update().catch(() => null);
+}
+
 /** Ask the browser to send the outbox when the signal returns, even with no page open. */
 export async function requestBackgroundSync() {
   const registration = await activeWorker(2000);

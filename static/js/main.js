@@ -4,7 +4,9 @@
 // page: warn about visits another login would delete. Never sends from a logged-out page.
 import * as store from "./store.js";
 import { flush, onChange } from "./outbox.js";
-import { claimDevice, noteNoOfflineStart, registerWorker, requestRefresh, unsentByOwner, wipe } from "./device.js";
+import {
+  claimDevice, noteNoOfflineStart, registerWorker, requestRefresh, unsentByOwner, updateWorker, wipe,
+} from "./device.js";
 import { announceSent, isShowingKeptCopy, notify, renderStatus, showCarriedNotice } from "./status.js";
 import { initVisitForm } from "./visit-form.js";
 import { initOutboxPage, renderOutbox } from "./outbox-page.js";
@@ -35,7 +37,8 @@ async function markReady() {
 }
 
 async function sendAndShow() {
-  if (navigator.onLine) await flush();  // its end is announced to onChange below
+  const result = navigator.onLine ? await flush() : null;  // its end is announced to onChange below
+  if (result && result.stopped === "update") await updateWorker();
   await renderStatus(user.id);
 }
 

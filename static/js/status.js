@@ -90,7 +90,7 @@ export async function renderStatus(userId) {
       }
     }
     if (found.attention) {
-      parts.push(flash("error", t("attention_count", { n: found.attention }), { href: "/outbox", text: t("open_fix") }));
+      parts.push(flash("error", t("attention_count", { n: found.attention }), { href: "/outbox", text: t("outbox_page") }));
     }
     const badge = document.querySelector("[data-outbox-count]");
     if (badge) {

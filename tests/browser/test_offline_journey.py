@@ -461,6 +461,15 @@ DEVICE_CONTENTS = """async () => {
 }"""
 
 
+UNSENT_ENTRY = """async () => {
+  const store = await import('/static/js/store.js');
+  const outbox = await import('/static/js/outbox.js');
+  const device = await store.device();
+  await store.putEntry(outbox.newEntry({uuid: crypto.randomUUID(), caseId: 1, childName: '未发送', caseUrl: '/cases/1',
+    userId: device.userId, userName: device.userName, fields: [['findings', '未发送的家访']], photos: []}));
+}"""
+
+
 def test_5_logout_wipes_the_phone(phone, relay, server_hits, shot, live_app):
     page = phone()
     login_as(page, "teacher1")
@@ -470,6 +479,16 @@ def test_5_logout_wipes_the_phone(phone, relay, server_hits, shot, live_app):
     assert any(name in text for text in before["caches"]), "the case should be kept before logout"
     assert before["device"]["userId"]
 
+    # a visit not yet recorded: logging out asks first, and "cancel" keeps everything
+    page.evaluate(UNSENT_ENTRY)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator("header form[action$='/logout'] button").click()
+    page.wait_for_timeout(300)
+    assert asked and "1 条家访记录没有发送成功" in asked[0]
+    assert page.evaluate(DEVICE_CONTENTS)["outbox"] == 1
+    expect(page.locator("main h1")).to_have_text("我的家访")
+    page.once("dialog", lambda dialog: dialog.accept())
     logout(page)
     expect(page).to_have_url(re.compile(r"/login"))
     after = page.evaluate(DEVICE_CONTENTS)
@@ -487,3 +506,22 @@ def test_5_logout_wipes_the_phone(phone, relay, server_hits, shot, live_app):
             again = page.evaluate(DEVICE_CONTENTS)
             assert not any(name in text for text in again["caches"])
             assert again["outbox"] == 0
+
+
+def test_another_user_logging_in_on_the_phone_finds_nothing_of_the_first(phone, shot):
+    page = phone()
+    login_as(page, "teacher1")
+    wait_until_kept(page)
+    teacher_id = page.evaluate(DEVICE_CONTENTS)["device"]["userId"]
+    page.evaluate(UNSENT_ENTRY)
+    page.context.clear_cookies()  # the teacher's login expired; someone else picks up the phone
+    page.goto("/login")
+    expect(page.locator("#device-notices")).to_contain_text("条家访记录尚未发送")
+    shot("login_warns")
+    login_as(page, "cadre1")
+    expect(page.locator("#device-notices")).to_contain_text(
+        "上一位用户留在本机的数据已删除，其中有 1 条未发送的家访记录"
+    )
+    contents = page.evaluate(DEVICE_CONTENTS)
+    assert contents["outbox"] == 0
+    assert contents["device"]["userId"] != teacher_id
