@@ -193,17 +193,21 @@ def outbox(page):
     return page.evaluate(OUTBOX_STATES)
 
 
-def wait_for_states(page, states, timeout=20_000):
-    page.wait_for_function(
-        """async (states) => {
-          const store = await import('/static/js/store.js');
-          const found = (await store.entries()).map(e => e.state).sort();
-          return JSON.stringify(found) === JSON.stringify([...states].sort());
-        }""",
-        arg=states,
-        timeout=timeout,
-        polling=250,
-    )
+def poll(page, script, wanted, arg=None, timeout=20.0):
+    """Evaluate ``script`` (an async function) until ``wanted(result)``; fails after ``timeout``
+    seconds. (``wait_for_function`` does not wait for a promise's value.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = page.evaluate(script, arg)
+        if wanted(result):
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {result!r} after {timeout} s")
+        page.wait_for_timeout(250)
+
+
+def wait_for_states(page, states, timeout=20.0):
+    poll(page, OUTBOX_STATES, lambda found: sorted(e["state"] for e in found) == sorted(states), timeout=timeout)
 
 
 def a_photo(tmp_path):
@@ -239,17 +243,6 @@ def visits_with(live_app, uuids):
         found = {v.client_uuid: (v.id, v.findings, v.outcome) for v in rows}
         db.session.remove()
     return found
-
-
-def recorded_visits(live_app, uuids, timeout=5.0):
-    """:func:`visits_with`, once every one of ``uuids`` is in the database (the live server's
-    SQLite file is read from another connection, which may see a commit a moment late)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = visits_with(live_app, uuids)
-        if len(found) == len(uuids) or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 def test_1_2_own_work_opens_without_signal_and_waits_through_an_expired_login(
@@ -323,7 +316,7 @@ def test_1_2_own_work_opens_without_signal_and_waits_through_an_expired_login(
     expect(page.locator("[data-outbox-count]")).to_be_hidden()
     shot("2_sent", page=page)
 
-    recorded = recorded_visits(live_app, uuids)
+    recorded = visits_with(live_app, uuids)
     assert len(recorded) == 2
     with live_app.app_context():
         done_after = db.session.scalar(select(func.count()).select_from(Visit).where(Visit.done_dt.is_not(None)))
@@ -371,7 +364,7 @@ def test_3_a_refused_visit_needs_attention_and_is_corrected(phone, relay, server
     page.get_by_role("button", name="保存家访记录").click()
     expect(page.locator(".flash-success")).to_have_text("家访已记录。")
     expect(page.locator("main h1")).to_contain_text(name)
-    recorded = recorded_visits(live_app, [uuid])
+    recorded = visits_with(live_app, [uuid])
     assert list(recorded.values())[0][1:] == ("村干部入户：奶奶说孩子去了县城。", "moved_away")
     shot("3_sent", page=page)
 
@@ -408,7 +401,7 @@ def test_4_replaying_the_outbox_records_each_visit_once(phone, relay, server_hit
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_for_states(page, ["sent", "sent"])
     uuids = [e["uuid"] for e in outbox(page)]
-    ids = {uuid: row[0] for uuid, row in recorded_visits(live_app, uuids).items()}
+    ids = {uuid: row[0] for uuid, row in visits_with(live_app, uuids).items()}
 
     answers = page.evaluate(REPLAY)
     assert len(answers) == 20
@@ -525,3 +518,28 @@ def test_another_user_logging_in_on_the_phone_finds_nothing_of_the_first(phone, 
     contents = page.evaluate(DEVICE_CONTENTS)
     assert contents["outbox"] == 0
     assert contents["device"]["userId"] != teacher_id
+
+
+CACHE_NAMES = """async () => {
+  const found = {};
+  for (const name of await caches.keys()) found[name] = (await (await caches.open(name)).keys()).length;
+  return found;
+}"""
+
+
+def test_a_new_release_replaces_the_old_shell_and_keeps_the_copies(phone, live_app, monkeypatch):
+    from caseworks.offline import shell
+
+    page = phone()
+    login_as(page, "teacher1")
+    wait_until_kept(page)
+    old = shell.version()
+    before = page.evaluate(CACHE_NAMES)
+    assert set(before) == {f"caseworks-shell-{old}", f"caseworks-data-{old}"}
+
+    monkeypatch.setattr(shell, "version", lambda: "new-release")
+    page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
+    wanted = {"caseworks-shell-new-release", "caseworks-data-new-release"}
+    after = poll(page, CACHE_NAMES, lambda names: set(names) == wanted)
+    assert after["caseworks-data-new-release"] == before[f"caseworks-data-{old}"]  # the copies carried over
+    assert after["caseworks-shell-new-release"] == before[f"caseworks-shell-{old}"]
