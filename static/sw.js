@@ -77,24 +77,34 @@ async function keptCopy(url) {
   return new Response(html, { status: 200, headers });
 }
 
+const TIMED_OUT = Symbol("timed out");
+
 function timeout(ms) {
-  return new Promise((resolve, reject) => setTimeout(() => reject(new Error("timeout")), ms));
+  return new Promise((resolve) => setTimeout(() => resolve(TIMED_OUT), ms));
 }
 
+async function fallback(url) {
+  return (await keptCopy(url)) || (await caches.match("/offline", { cacheName: SHELL_CACHE })) || Response.error();
+}
+
+/**
+ * Network first. Without signal: the kept copy, else the fallback page. A slow answer (weak
+ * signal) gives way to the kept copy after NAVIGATION_TIMEOUT, but only if there is one: a page
+ * not kept on the phone waits for the network as long as the browser does.
+ */
 async function navigate(event) {
   const { request } = event;
-  if (self.navigator.onLine !== false) {
-    try {
-      const response = await Promise.race([fetch(request), timeout(NAVIGATION_TIMEOUT)]);
-      if (isPage(response)) event.waitUntil(updateCopy(request.url, response.clone()));
-      return response;
-    } catch (error) {
-      // no signal, or no answer in time: the phone's copy
-    }
+  if (self.navigator.onLine === false) return fallback(request.url);
+  const network = fetch(request);
+  // the copy follows the page (the clone is taken before the browser reads the answer)
+  event.waitUntil(network.then((r) => (isPage(r) ? updateCopy(request.url, r.clone()) : null)).catch(() => null));
+  try {
+    const first = await Promise.race([network, timeout(NAVIGATION_TIMEOUT)]);
+    if (first !== TIMED_OUT) return first;
+    return (await keptCopy(request.url)) || (await network);
+  } catch (error) {
+    return fallback(request.url);  // no signal
   }
-  const kept = await keptCopy(request.url);
-  if (kept) return kept;
-  return (await caches.match("/offline", { cacheName: SHELL_CACHE })) || Response.error();
 }
 
 /** A page the phone keeps, just fetched: the copy follows it. */

