@@ -152,6 +152,7 @@ TARGETS = [
     Target("audit trail", "/audit", ("reviewer1",)),
     Target("audit trail, one case", lambda f: f"/audit?case={f.case_id}", ("reviewer1",)),
     Target("case history", lambda f: f"/cases/{f.case_id}/history", ("reviewer1", "principal1")),
+    Target("phone: pages it keeps", "/offline/pages.json", ("teacher1", "cadre1")),
     ApiTarget("API: due visits", "/api/v1/visits/due", ("teacher1", "cadre1")),
     ApiTarget("API: read a case", lambda f, case_id: f"/api/v1/cases/{case_id}", ("teacher1", "cadre1")),
     VisitPostTarget(

@@ -186,6 +186,8 @@ def _register_request_hooks(app):
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         if current_user and current_user.is_authenticated:
+            # no HTTP cache or proxy keeps a page with children's data; the one copy on a phone
+            # is the service worker's, of the user's own pages, on purpose and wiped at logout
             headers.setdefault("Cache-Control", "no-store")
         return response
 
