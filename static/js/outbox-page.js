@@ -81,7 +81,7 @@ function item(entry) {
   const actions = document.createElement("div");
   actions.className = "actions";
   if (entry.state === "sent") {
-    actions.append(link(t("open_visit"), `${entry.caseUrl}#visits`));
+    actions.append(link(t("open_visit"), `${entry.caseUrl}#visit-${entry.visitId}`));
   } else if (entry.state === "attention") {
     actions.append(link(t("open_fix"), `/cases/${entry.caseId}/visits/new?entry=${entry.uuid}`, true));
     actions.append(button(t("discard"), "discard", entry.uuid));

@@ -314,6 +314,9 @@ def test_1_2_own_work_opens_without_signal_and_waits_through_an_expired_login(
     wait_for_states(page, ["sent", "sent"])
     expect(page.locator("#device-notices")).to_contain_text("2 条家访记录已发送并记录")
     expect(page.locator(".outbox-entry[data-state=sent]")).to_have_count(2)
+    expect(page.locator(".outbox-entry[data-state=sent] a.button").first).to_have_attribute(
+        "href", re.compile(r"^/cases/\d+#visit-\d+$")
+    )
     expect(page.locator("[data-outbox-count]")).to_be_hidden()
     shot("2_sent", page=page)
 
