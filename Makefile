@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 PYTHON ?= python3
 
-.PHONY: run test install secret-key translations extract-messages scheduler bench lint browser-deps
+.PHONY: run serve test install secret-key translations extract-messages scheduler bench lint browser-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ run: install
 
 scheduler: install
 	$(FLASK) scheduler
+
+# Production: gunicorn on CASEWORKS_DATABASE_URL (PostgreSQL), sized to the cores; run
+# `$(FLASK) db upgrade` first as a deploy step, and one or more `make scheduler` beside it.
+serve: install
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install
 	$(PY) -m pytest

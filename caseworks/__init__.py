@@ -25,6 +25,7 @@ FEATURES = (
     "ladder",
     "review",
     "reports",
+    "ledgers",
     "api",
     "offline",
     "scheduler",

@@ -1,6 +1,11 @@
 // Small behaviours of plain pages (the outbox, the offline app and the visit form's way through
 // them are the modules in static/js/, started by static/js/main.js).
 
+// A button marked data-print prints the page (inline handlers are refused by the page's CSP).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
 // A form marked data-once is sent once: a double tap on a slow connection does not submit twice.
 document.addEventListener("submit", function (event) {
   var form = event.target;
@@ -27,9 +32,4 @@ document.addEventListener("click", function (event) {
     form.querySelector("[name=longitude]").value = pos.coords.longitude.toFixed(6);
     if (status) status.textContent = "✓ " + pos.coords.latitude.toFixed(4) + ", " + pos.coords.longitude.toFixed(4);
   }, function () { if (status) status.textContent = "✗"; }, { timeout: 15000 });
-});
-
-// Print buttons (inline handlers are not allowed by the content security policy).
-document.addEventListener("click", function (event) {
-  if (event.target.closest("[data-print]")) window.print();
 });

@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.places",
     "tests.fixtures.users",
     "tests.fixtures.cases",
+    "tests.fixtures.jobs",
 ]
 
 

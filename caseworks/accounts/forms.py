@@ -6,6 +6,24 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from caseworks.core.choices import Role
 
 
+def _password_field(label):
+    """A new password; its strength is checked by the operation (accounts.operations)."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10)),
+        ],
+    )
+
+
+def _confirm_field():
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
@@ -77,17 +95,8 @@ class CreateUserForm(_UserFields):
             Regexp(r"^[a-z0-9_.-]+$", message=_l("Use 3 to 64 characters: lower-case letters, digits, _ . -")),
         ],
     )
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[
-            DataRequired(),
-            Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10)),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-    )
+    password = _password_field(_l("Initial password"))
+    confirm = _confirm_field()
 
 
 class EditUserForm(_UserFields):
@@ -95,17 +104,8 @@ class EditUserForm(_UserFields):
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(min=10, max=128, message=_l("The password needs at least %(n)s characters.", n=10)),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-    )
+    password = _password_field(_l("New password"))
+    confirm = _confirm_field()
 
 
 class ChangePasswordForm(PasswordForm):

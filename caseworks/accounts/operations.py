@@ -102,7 +102,7 @@ def _warn_of_attack(username, user):
             module="accounts",
             actor=None,
             actor_name=username,
-            target=user if kind == "username" else None,
+            target=user,
             data={kind: value},
         )
         from caseworks.inbox.operations import notify
@@ -127,7 +127,6 @@ def authenticate(username, password):
             module="accounts",
             actor=None,
             actor_name=username,
-            data={"reason": "throttled"},
         )
         raise LoginThrottled(wait)
     user = db.session.scalar(select(User).where(User.username == username))

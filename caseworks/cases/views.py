@@ -31,6 +31,7 @@ def list_cases():
         kinds=list(CaseKind),
         groups=list(SpecialGroup),
         may_open=permissions.may_open_case(current_user),
+        may_export=permissions.may_export_ledgers(current_user),
     )
 
 

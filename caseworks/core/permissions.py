@@ -137,5 +137,26 @@ def may_decide_closure(user, request):
     return user.role == Role.COUNTY_REVIEWER and request.requested_by_id != user.id
 
 
+#: roles that hand in ledgers and reports: the school, the township and the county
+LEDGER_ROLES = (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
+
+
+def may_export_ledgers(user):
+    """Ledgers and monthly reports are exported by the school, the township and the county."""
+    return user.is_authenticated and user.role in LEDGER_ROLES
+
+
+def may_print_rosters(user):
+    """The village sheet and the sign-off roster: the ledger roles, and the village cadre for the
+    children of their village."""
+    return may_export_ledgers(user) or (user.is_authenticated and user.role == Role.VILLAGE_CADRE)
+
+
+def may_export_full_ids(user):
+    """Whole ID numbers in an export only for the roles that work the cases (the school and the
+    township); the county's exports carry them masked."""
+    return user.role in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL)
+
+
 def _in_own_township(user, case):
     return user.township_id is not None and case.township_id == user.township_id

@@ -51,6 +51,14 @@ def _own_clause(user):
     return false()  # admin: everything but case content
 
 
+def own_cases_clause(user):
+    """The cases in the user's own scope, without those it sees only through an extension (a
+    transfer waiting for its township): the cases it works on."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return false()
+    return _own_clause(user)
+
+
 def case_filter(user):
     """The WHERE clause that limits cases to what ``user`` may see."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -11,13 +11,13 @@ from caseworks.core import clock
 from caseworks.core.choices import ClosedOutcome, LegalStepKind, NoticeKind, option
 
 
-class StepForm(FlaskForm):
+class TransitionForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     evidence = TextAreaField(_l("Evidence"), validators=[Optional(), Length(max=2000)])
     version = HiddenField()
 
 
-class ReturnForm(StepForm):
+class ReturnForm(TransitionForm):
     return_date = DateField(_l("Back at school on"), validators=[InputRequired(), not_in_future])
     school_id = SelectField(_l("School"), coerce=int, validators=[InputRequired()])
     class_name = StringField(_l("Grade and class"), validators=[DataRequired(), Length(max=32)])
@@ -60,7 +60,7 @@ DETAIL_LABELS = {
 }
 
 
-class ClosureForm(StepForm):
+class ClosureForm(TransitionForm):
     outcome = SelectField(_l("Outcome"), choices=[option("", "—")] + [option(o.value, o.label) for o in OUTCOME_NEEDS])
     destination = StringField(DETAIL_LABELS["destination"], validators=[Optional(), Length(max=100)])
     event_date = DateField(DETAIL_LABELS["event_date"], validators=[Optional(), not_in_future])
@@ -99,7 +99,7 @@ class LegalStepForm(FlaskForm):
     result = TextAreaField(_l("Result"), validators=[Optional(), Length(max=2000)])
 
 
-class JudicialStepForm(StepForm, LegalStepForm):
+class JudicialForm(TransitionForm, LegalStepForm):
     """Starting the judicial procedure records its first legal step."""
 
     def step_data(self):

@@ -491,7 +491,12 @@ def apply(case, name, user, *, reason="", evidence="", data=None):
         actor=user,
         target=case,
         case=case,
-        data={**audit.changes(before, after), "reason": reason, "details": audit.jsonable(data or {})},
+        data={
+            "transition": name,
+            **audit.changes(before, after),
+            "reason": reason,
+            "details": audit.jsonable(data or {}),
+        },
     )
     _after_transition(case, name, user, reason)
     return change

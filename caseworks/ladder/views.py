@@ -21,18 +21,18 @@ from caseworks.ladder.blueprint import bp
 from caseworks.ladder.forms import (
     ClosureForm,
     DeclineForm,
-    JudicialStepForm,
+    JudicialForm,
     LegalStepForm,
     NoticeForm,
     ReturnForm,
     ServeForm,
-    StepForm,
     TransferForm,
+    TransitionForm,
 )
 from caseworks.ladder.models import LegalStep, Notice, Transfer
 from caseworks.places.models import School
 
-STEP_FORMS = {None: StepForm, "return": ReturnForm, "closure": ClosureForm, "legal_step": JudicialStepForm}
+TRANSITION_FORMS = {None: TransitionForm, "return": ReturnForm, "closure": ClosureForm, "legal_step": JudicialForm}
 
 
 @case_panel("ladder/_panel.html", order=5)
@@ -57,8 +57,8 @@ def ladder_panel(case, user):
     }
 
 
-def _step_form(transition, case):
-    form = STEP_FORMS[transition.form]()
+def _transition_form(transition, case):
+    form = TRANSITION_FORMS[transition.form]()
     if transition.form == "return":
         schools = db.session.scalars(
             select(School).where(School.county_id == case.county_id, School.is_active.is_(True)).order_by(School.code)
@@ -70,16 +70,16 @@ def _step_form(transition, case):
     return form
 
 
-@bp.route("/cases/<int:case_id>/step/<name>", methods=["GET", "POST"])
+@bp.route("/cases/<int:case_id>/transitions/<name>", methods=["GET", "POST"])
 @case_roles_only
-def take_step(case_id, name):
+def take_transition(case_id, name):
     transition = transitions.TRANSITIONS.get(name)
     if transition is None or transition.system_only:
         abort(404)
     case = load_case(case_id, for_update=request.method == "POST")
-    if current_user.role not in transition.roles:
+    if not transition.allowed_for(current_user, case):
         abort(403)
-    form = _step_form(transition, case)
+    form = _transition_form(transition, case)
     if request.method == "GET":
         form.version.data = case.version
     done = None

@@ -1,4 +1,5 @@
-"""The audit trail as an Excel workbook (one row per entry)."""
+"""The audit trail as an Excel workbook (one row per entry), worded as the audit page words it:
+the sentence, labels and names of :mod:`caseworks.review.readable`, never stored codes."""
 
 from io import BytesIO
 
@@ -9,6 +10,7 @@ from openpyxl.styles import Font
 
 from caseworks.core import clock
 from caseworks.extensions import db
+from caseworks.review.queries import child_names
 from caseworks.review.readable import changes_text, readable_entries
 
 #: the most rows one export holds; a wider request is cut to the newest and says so
@@ -30,7 +32,8 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
     sheet.column_dimensions["C"].width = 16
     sheet.column_dimensions["D"].width = 40
     sheet.column_dimensions["E"].width = 10
-    sheet.column_dimensions["F"].width = 70
+    sheet.column_dimensions["F"].width = 12
+    sheet.column_dimensions["G"].width = 70
     bold = Font(bold=True)
     if total > limit:
         note = WriteOnlyCell(
@@ -43,7 +46,15 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
         )
         note.font = bold
         sheet.append([note])
-    headers = [_("Time (Beijing)"), _("Person"), _("Kind"), _("Summary"), _("Case"), _("Before → after")]
+    headers = [
+        _("Time (Beijing)"),
+        _("Person"),
+        _("Kind"),
+        _("Summary"),
+        _("Case"),
+        _("Child"),
+        _("Before → after"),
+    ]
     header_cells = []
     for text in headers:
         cell = WriteOnlyCell(sheet, text)
@@ -56,17 +67,18 @@ def audit_workbook(stmt, *, limit=MAX_ROWS):
         batch = db.session.scalars(stmt.offset(offset).limit(min(BATCH, limit - written))).all()
         if not batch:
             break
+        children = child_names(e.case_id for e in batch)
         for item in readable_entries(batch):
             entry = item.entry
             local = entry.logged_dt.astimezone(clock.LOCAL_TZ).replace(tzinfo=None)
-            summary = item.title if item.title == item.kind else f"{item.title}（{item.kind}）"
             sheet.append(
                 [
                     local,
                     item.actor,
                     f"{item.kind} · {item.module}",
-                    f"{summary} {entry.summary}".strip(),
+                    item.summary,
                     entry.case_id,
+                    children.get(entry.case_id),
                     changes_text(item),
                 ]
             )

@@ -49,9 +49,9 @@ def _prepare_case(live_app):
     return case_id, name
 
 
-def _take_step(page, case_id, name, fields=()):
+def _take_transition(page, case_id, name, fields=()):
     page.goto(f"/cases/{case_id}")
-    page.locator(f"a[href$='/step/{name}']").click()
+    page.locator(f"a[href$='/transitions/{name}']").click()
     for selector, value in fields:
         page.fill(selector, value)
     page.locator("form button[type=submit].primary").click()
@@ -64,13 +64,13 @@ def test_a_case_goes_up_the_ladder_and_back_to_school(page, shot, login_as, live
     page.goto(f"/cases/{case_id}")
     expect(page.locator("#ladder")).to_be_visible()
     shot("school_persuasion")
-    _take_step(page, case_id, "escalate_township", [("#reason", "学校三次家访劝返无效，家长拒绝送学")])
+    _take_transition(page, case_id, "escalate_township", [("#reason", "学校三次家访劝返无效，家长拒绝送学")])
     expect(page.locator("main h1 .tag")).to_have_text("乡镇劝返")
     logout(page)
 
     login_as(page, "township1")
     page.goto(f"/cases/{case_id}")
-    expect(page.locator("a[href$='/step/escalate_administrative']")).to_have_count(0)
+    expect(page.locator("a[href$='/transitions/escalate_administrative']")).to_have_count(0)
     expect(page.locator("#ladder ul.unmet")).to_be_visible()  # the page says what is missing
     shot("guard_unmet")
     page.locator(f"a[href$='/cases/{case_id}/notices/new']").click()
@@ -88,7 +88,7 @@ def test_a_case_goes_up_the_ladder_and_back_to_school(page, shot, login_as, live
     page.fill("#served_by", "乡镇控辍专干")
     page.locator("#serve button[type=submit]").click()
     expect(page.locator(".flash-success")).to_be_visible()
-    _take_step(page, case_id, "escalate_administrative", [("#reason", "乡镇劝返无效，已送达督促复学通知书")])
+    _take_transition(page, case_id, "escalate_administrative", [("#reason", "乡镇劝返无效，已送达督促复学通知书")])
     expect(page.locator("main h1 .tag")).to_have_text("行政督促复学")
 
     clock.set_now(clock.now() + timedelta(days=16))
@@ -99,7 +99,7 @@ def test_a_case_goes_up_the_ladder_and_back_to_school(page, shot, login_as, live
     page.goto("/inbox")
     expect(page.locator(".case-list")).to_contain_text(name)
     shot("inbox_deadline_lapsed")
-    _take_step(
+    _take_transition(
         page,
         case_id,
         "escalate_judicial",
@@ -115,7 +115,7 @@ def test_a_case_goes_up_the_ladder_and_back_to_school(page, shot, login_as, live
     logout(page)
 
     login_as(page, "principal1")
-    _take_step(
+    _take_transition(
         page,
         case_id,
         "record_return",

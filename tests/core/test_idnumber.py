@@ -83,9 +83,8 @@ def test_lowercase_x_and_spaces_are_normalised():
     ],
 )
 def test_wrong_length_or_characters_is_a_format_error(value):
-    with pytest.raises(idnumber.InvalidIDNumber) as excinfo:
+    with pytest.raises(idnumber.InvalidIDNumber, match="^format$"):
         idnumber.validate(value)
-    assert str(excinfo.value) == "format"
 
 
 @pytest.mark.parametrize(
@@ -114,9 +113,8 @@ def test_impossible_birth_date(birth):
     first17 = f"522727{birth}101"
     # a correct check character, so that only the date is wrong
     number = first17 + reference_check_char(first17)
-    with pytest.raises(idnumber.InvalidIDNumber) as excinfo:
+    with pytest.raises(idnumber.InvalidIDNumber, match="^birth date$"):
         idnumber.validate(number)
-    assert str(excinfo.value) == "birth date"
 
 
 def test_leap_day_is_a_real_birth_date():
@@ -129,9 +127,8 @@ def test_wrong_check_digit():
     for wrong in "0123456789X":
         if wrong == good[17]:
             continue
-        with pytest.raises(idnumber.InvalidIDNumber) as excinfo:
+        with pytest.raises(idnumber.InvalidIDNumber, match="^check digit$"):
             idnumber.validate(good[:17] + wrong)
-        assert str(excinfo.value) == "check digit"
 
 
 def test_a_swapped_pair_of_digits_is_caught():

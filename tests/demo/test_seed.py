@@ -105,7 +105,7 @@ def test_audit_chain_verifies(seeded):
 
 
 def test_a_second_load_is_refused(seeded, app):
-    with pytest.raises(generator.DemoDataExists):
+    with pytest.raises(generator.DemoDataExists, match="demo data loads only into an empty database"):
         generator.seed(db.session, "county")
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["seed-demo", "--scale", "county"])

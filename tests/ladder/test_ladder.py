@@ -31,7 +31,7 @@ def _days(n):
 def _step(client, case, name, **data):
     db.session.expire_all()
     data.setdefault("version", case.version)
-    response = client.post(f"/cases/{case.id}/step/{name}", data=data)
+    response = client.post(f"/cases/{case.id}/transitions/{name}", data=data)
     db.session.expire_all()
     return response
 
@@ -370,7 +370,7 @@ def test_a_transfer_between_two_townships(client, login, users, make_case, place
     assert client.get(f"/cases/{case_id}/edit").status_code == 403
     assert client.get(f"/cases/{case_id}/visits/new").status_code == 403
     assert client.post(f"/cases/{case_id}/reveal").status_code == 403
-    assert _step(client, case, "request_closure", reason="x", outcome="aged_out").status_code == 422
+    assert _step(client, case, "request_closure", reason="x", outcome="aged_out").status_code == 403
     transfer = db.session.scalars(select(Transfer)).one()
     assert client.post(f"/transfers/{transfer.id}/accept").status_code == 302
     db.session.expire_all()
@@ -415,7 +415,7 @@ def test_two_escalations_at_once_record_one(client, login, users, make_case, app
     second = app.test_client()
     second.post("/login", data={"username": users.school_admin.username, "password": "test-pass-2026"})
     response = second.post(
-        f"/cases/{case.id}/step/record_return",
+        f"/cases/{case.id}/transitions/record_return",
         data={
             "version": version,
             "return_date": clock.today().isoformat(),
@@ -431,5 +431,5 @@ def test_two_escalations_at_once_record_one(client, login, users, make_case, app
 
 def test_the_scheduler_never_takes_a_persons_step(make_case):
     case = make_case()
-    with pytest.raises(transitions.TransitionRefused):
+    with pytest.raises(transitions.TransitionRefused, match="needs a person to take it"):
         transitions.apply(case, "escalate_township", None, reason="x")

@@ -115,7 +115,7 @@ def test_each_step_for_each_role(client, login, users, make_case, step, role):
     case = _ready(step, make_case, users, teacher=users.teacher, cadre=users.village_cadre)
     before = case.stage
     login(getattr(users, role))
-    response = client.post(f"/cases/{case.id}/step/{step.name}", data=_data(step, case))
+    response = client.post(f"/cases/{case.id}/transitions/{step.name}", data=_data(step, case))
     db.session.expire_all()
     if role in step.roles:
         assert response.status_code == 302, response.get_data(as_text=True)
@@ -133,7 +133,7 @@ def test_each_step_for_each_role(client, login, users, make_case, step, role):
 def test_each_step_outside_the_scope_is_not_found(client, login, users, make_case, places, step, role):
     case = _ready(step, make_case, users, school=places.school_b1, village=places.vil_b1a)
     login(getattr(users, role))
-    assert client.post(f"/cases/{case.id}/step/{step.name}", data=_data(step, case)).status_code == 404
+    assert client.post(f"/cases/{case.id}/transitions/{step.name}", data=_data(step, case)).status_code == 404
 
 
 @pytest.mark.parametrize("step", [t for t in STEPS if t.guard is not None], ids=lambda t: t.name)
@@ -152,7 +152,7 @@ def test_a_step_whose_guard_is_unmet_is_refused_with_the_reason(client, login, u
     login(getattr(users, role))
     unmet = step.unmet(case)
     assert unmet
-    response = client.post(f"/cases/{case.id}/step/{step.name}", data=_data(step, case))
+    response = client.post(f"/cases/{case.id}/transitions/{step.name}", data=_data(step, case))
     assert response.status_code == 422
     assert str(unmet[0]) in response.get_data(as_text=True).replace("&#39;", "'")
     db.session.expire_all()

@@ -12,8 +12,8 @@ from caseworks.scheduler import runner
 from caseworks.scheduler.models import JobRun
 from caseworks.scheduler.registry import JOBS, scheduled_job
 from caseworks.visits.models import Visit
-from tests.scheduler.conftest import OWN_JOBS as JOB_NAMES
-from tests.scheduler.conftest import open_planned
+from tests.fixtures.jobs import OWN_JOBS as JOB_NAMES
+from tests.fixtures.jobs import open_planned
 
 
 def invoke(app, *args):

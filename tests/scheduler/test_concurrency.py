@@ -14,7 +14,7 @@ from caseworks.core.choices import CaseKind, Stage, VisitPurpose
 from caseworks.extensions import db
 from caseworks.scheduler.models import JobRun
 from caseworks.visits.models import Visit
-from tests.scheduler.conftest import OWN_JOBS
+from tests.fixtures.jobs import OWN_JOBS
 
 DATABASE_URL = os.environ.get("CASEWORKS_TEST_DATABASE_URL", "")
 

@@ -4,7 +4,7 @@ the pages, the API and the jobs that use them agree."""
 
 import secrets
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -18,23 +18,9 @@ from caseworks.extensions import db
 from caseworks.reports.jobs import compute_figures
 from caseworks.visits import cadence, operations, queries
 from caseworks.visits.models import Visit
+from tests.visits.conftest import TODAY
 
-TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    clock.set_now(clock.local_date_start(TODAY) + timedelta(hours=3))
-
-
-@pytest.fixture
-def case(make_case, users):
-    return make_case(
-        teacher=users.teacher,
-        cadre=users.village_cadre,
-        opened_date=TODAY - timedelta(days=40),
-        stage_entered_date=TODAY - timedelta(days=40),
-    )
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -2,33 +2,19 @@
 overdue overview."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from caseworks.core import audit, clock
+from caseworks.core import audit
 from caseworks.core.choices import Stage
 from caseworks.extensions import db
 from caseworks.visits import operations
 from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto
+from tests.visits.conftest import TODAY
 
-TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    clock.set_now(clock.local_date_start(TODAY) + timedelta(hours=3))
-
-
-@pytest.fixture
-def case(make_case, users):
-    return make_case(
-        teacher=users.teacher,
-        cadre=users.village_cadre,
-        opened_date=TODAY - timedelta(days=40),
-        stage_entered_date=TODAY - timedelta(days=40),
-    )
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _visit_data(**overrides):

@@ -10,7 +10,7 @@ from caseworks.extensions import db
 from caseworks.ladder.models import StageChange
 from caseworks.reports.jobs import term_start
 from caseworks.reports.models import StatsSnapshot
-from tests.scheduler.conftest import run
+from tests.fixtures.jobs import run
 
 
 def snapshots(day):

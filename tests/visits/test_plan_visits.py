@@ -11,7 +11,7 @@ from caseworks.core.policy import PolicyProfile
 from caseworks.extensions import db
 from caseworks.visits import operations
 from caseworks.visits.models import Visit
-from tests.scheduler.conftest import assert_planned_by_cadence, open_planned, run
+from tests.fixtures.jobs import assert_planned_by_cadence, open_planned, run
 
 
 def log(case, user, **extra):

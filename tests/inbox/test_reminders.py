@@ -11,8 +11,8 @@ from caseworks.core import clock
 from caseworks.extensions import db
 from caseworks.inbox.models import Message
 from caseworks.visits import operations
-from tests.scheduler.conftest import open_planned, run
-from tests.scheduler.smtp_sink import SmtpSink
+from tests.fixtures.jobs import open_planned, run
+from tests.inbox.smtp_sink import SmtpSink
 
 
 def messages(**filters):
@@ -165,5 +165,5 @@ def test_smtp_url_forms():
     )
     secure = parse_smtp_url("smtps://mail.example.cn")
     assert (secure.port, secure.use_ssl, secure.username) == (465, True, None)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"not an smtp:// or smtps:// URL: 'http://mail\.example\.cn'"):
         parse_smtp_url("http://mail.example.cn")
