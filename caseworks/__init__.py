@@ -28,6 +28,7 @@ FEATURES = (
     "reports",
     "ledgers",
     "api",
+    "offline",
     "scheduler",
     "demo",
 )
@@ -221,6 +222,8 @@ def _register_request_hooks(app):
         # only a user already loaded: with the database down, loading one would fail here
         user = g.get("_login_user")
         if g.get("database_down") or (user is not None and user.is_authenticated):
+            # no HTTP cache or proxy keeps a page with children's data; the one copy on a phone
+            # is the service worker's, of the user's own pages, on purpose and wiped at logout
             headers.setdefault("Cache-Control", "no-store")
         return response
 

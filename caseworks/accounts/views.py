@@ -78,7 +78,11 @@ def logout():
     operations.log_out(current_user._get_current_object())
     logout_user()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("accounts.login"))
+    response = redirect(url_for("accounts.login"))
+    # the phone forgets what it kept for this user: cached cases, the outbox, the service worker
+    # (the page's script wipes them too, after asking about unsent visits: static/js/device.js)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -69,7 +69,10 @@ def document():
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "outbox": {"type": "apiKey", "in": "header", "name": "X-Caseworks-Outbox"},
+            },
             "schemas": {
                 "Error": ERROR,
                 "CaseSummary": {
@@ -185,15 +188,46 @@ def document():
             "/cases/{case_id}/visits": {
                 "post": {
                     "summary": "Log a visit that has been done (idempotent on client_uuid)",
+                    "description": "Also the phone outbox's way in: with the browser's session instead of a "
+                    "token when the request carries `X-Caseworks-Outbox: <protocol>` (and, optionally, "
+                    "`X-Caseworks-User: <id of the user who typed it>`) from this site's own pages. As a "
+                    "multipart form it takes up to 4 `photos` (JPEG, PNG or WebP, 5 MB each).",
                     "parameters": [case_id],
-                    "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/NewVisit"})},
+                    "security": [{"bearer": []}, {"outbox": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/NewVisit"}},
+                            "multipart/form-data": {
+                                "schema": {
+                                    "allOf": [
+                                        {"$ref": "#/components/schemas/NewVisit"},
+                                        {
+                                            "type": "object",
+                                            "properties": {
+                                                "photos": {
+                                                    "type": "array",
+                                                    "items": {"type": "string", "format": "binary"},
+                                                }
+                                            },
+                                        },
+                                    ]
+                                }
+                            },
+                        },
+                    },
                     "responses": _responses(
                         visit,
                         **{
                             "201": {"description": "Recorded", **_json(visit)},
                             "404": not_found,
                             "409": {"description": "The client_uuid was used for another case", **_json(ERROR)},
-                            "422": {"description": "Invalid input, by field; nothing was recorded", **_json(ERROR)},
+                            "422": {
+                                "description": "Invalid input, by field (a case closed meanwhile under `case`); "
+                                "nothing was recorded",
+                                **_json(ERROR),
+                            },
+                            "426": {"description": "The outbox speaks a protocol this server dropped", **_json(ERROR)},
                         },
                     ),
                 }

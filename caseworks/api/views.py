@@ -7,15 +7,16 @@ client's UUID, so a phone that lost its signal can resend safely.
 import uuid
 
 from flask import abort, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from caseworks.api import openapi
-from caseworks.api.auth import token_required
+from caseworks.api.auth import token_or_outbox, token_required
 from caseworks.api.blueprint import bp
 from caseworks.cases import queries as case_queries
 from caseworks.core import permissions, scope
 from caseworks.core.idnumber import mask_phone
-from caseworks.core.numbers import MAX_INT
+from caseworks.core.numbers import positive_int
 from caseworks.core.timeline import timeline_for
 from caseworks.core.views import refusals
 from caseworks.visits import operations as visit_ops
@@ -125,34 +126,43 @@ def due_visits():
 
 
 @bp.route("/cases/<int:case_id>/visits", methods=["POST"])
-@token_required
+@token_or_outbox
 def log_visit(case_id):
-    """Log a visit that has been done. ``client_uuid`` is required; sending the same one again
-    returns the visit already recorded (200) instead of recording it twice (201)."""
+    """Log a visit that has been done, as JSON or as a multipart form with ``photos`` (the
+    phone's outbox). ``client_uuid`` is required; sending the same one again returns the visit
+    already recorded (200) instead of recording it twice (201). A refusal of the content is a 422
+    by field (a closed case under ``case``); a case no longer in the caller's scope is a 404."""
     case = _scoped_case(case_id)
+    if not case.is_open:
+        return _invalid(case=[_("The case was closed meanwhile: a visit can no longer be logged on it.")])
     if not permissions.may_log_visit(current_user, case):
         abort(403)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return jsonify(error="Send a JSON object.", status=400), 400
+    payload = _payload()
+    if payload is None:
+        return jsonify(error="Send a JSON object or a form.", status=400), 400
     try:
         client_uuid = str(uuid.UUID(str(payload.get("client_uuid", ""))))
     except ValueError:
-        return jsonify(error="Invalid input", status=422, fields={"client_uuid": ["Send a UUID."]}), 422
+        return _invalid(client_uuid=["Send a UUID."])
     form = LogVisitForm(meta={"csrf": False}, data=None)
     planned = None
-    if payload.get("planned_visit_id") is not None:
-        planned_id = payload["planned_visit_id"]
-        valid_id = isinstance(planned_id, int) and not isinstance(planned_id, bool) and 1 <= planned_id <= MAX_INT
-        planned = visit_queries.scoped_visit_or_none(planned_id, current_user) if valid_id else None
+    raw_planned = payload.get("planned_visit_id")
+    if raw_planned not in (None, ""):
+        # a whole number in JSON, or its digits from a multipart form (the phone's outbox)
+        well_formed = isinstance(raw_planned, (int, str)) and not isinstance(raw_planned, bool)
+        planned_id = positive_int(str(raw_planned)) if well_formed else None
+        planned = visit_queries.scoped_visit_or_none(planned_id, current_user) if planned_id else None
         if planned is None or planned.case_id != case.id:
-            return jsonify(
-                error="Invalid input", status=422, fields={"planned_visit_id": ["No such planned visit on this case."]}
-            ), 422
+            return _invalid(planned_visit_id=["No such planned visit on this case."])
+        if visit_queries.visit_by_client_uuid(client_uuid) is None and (planned.done_dt or planned.cancelled_dt):
+            # logged by someone else meanwhile: this visit stands on its own
+            planned = None
     if not form.validate():
-        return jsonify(error="Invalid input", status=422, fields=_errors(form)), 422
+        return _invalid(**_errors(form))
     with refusals(duplicate=True, show=False) as done:
-        visit, created = visit_ops.log_visit(case, form.data, current_user, planned=planned, client_uuid=client_uuid)
+        visit, created = visit_ops.log_visit(
+            case, form.data, current_user, planned=planned, client_uuid=client_uuid, photos=form.stored_photos
+        )
     if done.duplicate:
         # the same submission arriving twice at once: the first one stands
         return jsonify(_visit(visit_queries.visit_by_client_uuid(client_uuid))), 200
@@ -160,8 +170,22 @@ def log_visit(case_id):
         return jsonify(error="This client_uuid was already used for another case.", status=409), 409
     if not done:
         error = done.refusal
-        return jsonify(error="Invalid input", status=422, fields={error.field or "visit": [str(error.message)]}), 422
+        return _invalid(**{error.field or "visit": [str(error.message)]})
     return jsonify(_visit(visit)), 201 if created else 200
+
+
+def _payload():
+    """The posted fields: a JSON object, or a (multipart) form; None for anything else."""
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        return payload if isinstance(payload, dict) else None
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return request.form
+    return None
+
+
+def _invalid(**fields):
+    return jsonify(error="Invalid input", status=422, fields=fields), 422
 
 
 def _errors(form):

@@ -33,6 +33,12 @@ def works_on_cases(user):
     return user.is_authenticated and user.role in CASE_ROLES
 
 
+def may_use_outbox(user):
+    """Keep visits on the phone to send later, and the own cases for offline use: the roles
+    that log visits."""
+    return user.is_authenticated and user.role in CASE_WORKERS
+
+
 def may_open_case(user):
     return user.is_authenticated and user.role in CASE_WORKERS
 

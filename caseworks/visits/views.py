@@ -16,7 +16,13 @@ from caseworks.core.views import case_roles_only, load_case, page_status, refusa
 from caseworks.extensions import db
 from caseworks.visits import operations, queries
 from caseworks.visits.blueprint import bp
-from caseworks.visits.forms import CancelVisitForm, LogVisitForm, PlanVisitForm, SupportForm, image_type
+from caseworks.visits.forms import (
+    CancelVisitForm,
+    LogVisitForm,
+    PlanVisitForm,
+    SupportForm,
+    image_type,
+)
 from caseworks.visits.models import Visit, VisitPhoto
 
 nav_item("visits.my_visits", _l("My visits"), (Role.TEACHER, Role.VILLAGE_CADRE), order=5)

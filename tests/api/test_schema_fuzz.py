@@ -81,6 +81,18 @@ def live_api(tmp_path):
             db.engine.dispose()
 
 
+def _unstorable(value):
+    if isinstance(value, bytes):
+        return b"\x00" in value
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
 @pytest.mark.real_commits  # a server of its own, on a database of its own
 def test_the_api_agrees_with_its_openapi_document(live_api):
     base, token = live_api
@@ -102,7 +114,11 @@ def test_the_api_agrees_with_its_openapi_document(live_api):
             response = case.call(base_url=f"{base}/api/v1", timeout=10)
             # a 422 is a documented refusal by a rule the schema cannot state (a visit dated
             # before its case was opened): schema-valid, yet rightly refused
-            excluded = [checks.positive_data_acceptance] if response.status_code == 422 else []
+            # and a text no database stores (a NUL byte, a lone surrogate) is refused with a 400 before
+            # any view reads it (documented): the schema cannot say so of the names and values of
+            # extra properties, nor of a photo sent as a multipart part without a file name
+            unstorable = response.status_code == 400 and _unstorable(case.body)
+            excluded = [checks.positive_data_acceptance] if response.status_code == 422 or unstorable else []
             case.validate_response(response, excluded_checks=excluded)
 
         try:

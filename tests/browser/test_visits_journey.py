@@ -1,14 +1,8 @@
 """A teacher on a phone logs a home visit from "my visits" and sees it on the case timeline; the
-township's overdue list shrinks by one. A visit saved without signal is sent when the signal
-returns, once."""
-
-import re
+township's overdue list shrinks by one. (Visits typed without signal: test_offline_journey.py.)"""
 
 from playwright.sync_api import expect
-from sqlalchemy import func, select
 
-from caseworks.extensions import db
-from caseworks.visits.models import Visit
 from tests.browser.helpers import logout
 from tests.browser.test_login import assert_fits_width
 
@@ -58,38 +52,3 @@ def test_teacher_logs_a_visit_and_the_overdue_list_shrinks(page, shot, login_as)
     login_as(page, "township1")
     assert _overdue_total(page) == before - 1
     shot("overdue_after")
-
-
-def test_a_visit_saved_without_signal_is_sent_once_when_the_signal_returns(page, shot, login_as, live_app):
-    login_as(page, "cadre1")
-    page.goto("/visits/mine")
-    page.locator(".case-list li a.button.primary").first.click()
-    uuid = page.locator("input[name=client_uuid]").input_value()
-    page.context.set_offline(True)
-    page.fill("#findings", "家中无人，邻居说全家外出打工。")
-    page.select_option("#outcome", "not_at_home")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="保存家访记录").click()
-    page.wait_for_load_state()
-    stored = page.evaluate("localStorage.getItem('caseworks.outbox')")
-    assert uuid in stored
-    with live_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Visit).where(Visit.client_uuid == uuid)) == 0
-        db.session.remove()
-    page.context.set_offline(False)
-    page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.evaluate("window.dispatchEvent(new Event('online'))")  # a second signal while sending
-    for _ in range(50):
-        if page.evaluate("(localStorage.getItem('caseworks.outbox') || '[]') === '[]'"):
-            break
-        page.wait_for_timeout(100)
-    else:
-        raise AssertionError("the outbox was not sent")
-    page.evaluate("window.dispatchEvent(new Event('online'))")  # and a later one sends nothing twice
-    page.wait_for_timeout(300)
-    with live_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Visit).where(Visit.client_uuid == uuid)) == 1
-        db.session.remove()
-    page.reload()
-    expect(page.locator("#outbox")).to_have_count(0)
-    assert re.search(r"/(visits/mine|cases/\d+)", page.url)

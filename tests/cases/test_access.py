@@ -205,6 +205,12 @@ MATRIX = [
     row("POST", "api.log_visit",            (400, 400, 400, 400, 403, 403, 401), NOT_FOUND),
     row("GET",  "api.due_visits",           (200, 200, 200, 200, 200, 200, 401)),
     row("GET",  "api.openapi_document",     (200, 200, 200, 200, 200, 200, 200)),
+    # -- the phone app (tests/offline/test_offline.py) -------------------------------------------------
+    row("GET",  "offline.service_worker",   (200, 200, 200, 200, 200, 200, 200)),
+    row("GET",  "offline.manifest",         (200, 200, 200, 200, 200, 200, 200)),
+    row("GET",  "offline.offline_page",     (200, 200, 200, 200, 200, 200, 200)),
+    row("GET",  "offline.outbox",           (200, 200, 200, 200, 403, 403, L)),
+    row("GET",  "offline.own_pages",        (200, 200, 200, 200, 403, 403, L)),
 ]
 # fmt: on
 
