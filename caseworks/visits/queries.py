@@ -29,6 +29,12 @@ def overdue_visit(today):
     return and_(open_planned_visit(), Visit.due_date < today)
 
 
+def case_with_overdue_visit(today):
+    """SQL filter on :class:`Case`: the case has an :func:`overdue_visit` (no join needed: the
+    overdue visits are looked up once, by the partial index, not once per case)."""
+    return Case.id.in_(select(Visit.case_id).where(overdue_visit(today)))
+
+
 def visit_by_client_uuid(client_uuid):
     """The visit recorded under ``client_uuid`` (an offline submission sent again), or None."""
     if not client_uuid:
