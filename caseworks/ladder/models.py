@@ -99,6 +99,7 @@ class LegalStep(db.Model):
     recorded_dt: Mapped[datetime] = mapped_column(default=clock.now)
 
     recorded_by = relationship("User")
+    case = relationship("Case")
 
 
 class ClosureRequest(db.Model):

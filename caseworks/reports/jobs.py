@@ -8,7 +8,7 @@ counts the cases of its households and of its schools, as its officials see them
 province add up their counties.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy import case as when
@@ -69,17 +69,17 @@ class _Targets:
     """Which rows a case's figures add to: its county and the city and province above it, its
     household's township and its school's township, and its school."""
 
-    def __init__(self, term, month):
+    def __init__(self, blank):
         self.areas, self.schools, self.levels, self.above = {}, {}, {}, {}
         for area_id, level, path in db.session.execute(
             select(Area.id, Area.level, Area.path).where(Area.level.in_(LEVELS))
         ):
-            self.areas[area_id] = _blank(term, month)
+            self.areas[area_id] = blank()
             self.levels[area_id] = level
             if level == AreaLevel.COUNTY:
                 self.above[area_id] = [int(a) for a in path.strip(".").split(".")[:-1]]
         for (school_id,) in db.session.execute(select(School.id)):
-            self.schools[school_id] = _blank(term, month)
+            self.schools[school_id] = blank()
 
     def __call__(self, county_id, township_id, school_township_id, school_id):
         keys = [county_id, *self.above.get(county_id, ()), township_id]
@@ -97,7 +97,7 @@ PLACES = (Case.county_id, Case.township_id, Case.school_township_id, Case.school
 def compute_figures(today):
     """``({area_id: (level, data)}, {school_id: data})`` for every area and school."""
     term, month = term_start(today), today.replace(day=1)
-    targets = _Targets(term, month)
+    targets = _Targets(lambda: _blank(term, month))
     for row in db.session.execute(
         select(
             *PLACES,
@@ -197,3 +197,61 @@ def build_statistics_snapshot(today):
         "replaced": replaced,
         "open_cases": sum(data["open_cases"] for level, data in areas.values() if level == AreaLevel.COUNTY),
     }
+
+
+def month_ends_before(today, months):
+    """The last day of each of the ``months`` months before ``today``'s, oldest first."""
+    ends, first = [], today.replace(day=1)
+    for _ in range(months):
+        end = first - timedelta(days=1)
+        ends.append(end)
+        first = end.replace(day=1)
+    return ends[::-1]
+
+
+def backfill_month_ends(today, months=11):
+    """Snapshot rows for the last day of each of the ``months`` months before this one, holding
+    the two figures the dashboard's trend draws, rebuilt from the cases' own dates and stage
+    history: the open cases that night (opened by then, not closed by then) and the cases
+    returned to school in that month. For demo data, which arrives with a history but without
+    the nights that would have counted it; each row says ``"backfilled": true``. Days that
+    already have a snapshot are left alone. Returns the number of rows written."""
+    now = clock.now()
+    rows = []
+    for end in month_ends_before(today, months):
+        if db.session.scalar(select(func.count()).where(StatsSnapshot.snapshot_date == end)):
+            continue
+        month = end.replace(day=1)
+        targets = _Targets(lambda: {"open_cases": 0, "returns_in_month": 0})
+        open_then = and_(Case.opened_date <= end, (Case.closed_date.is_(None)) | (Case.closed_date > end))
+        for *places, n in db.session.execute(select(*PLACES, func.count()).where(open_then).group_by(*PLACES)):
+            for data in targets(*places):
+                data["open_cases"] += n
+        in_month = and_(
+            returned_change(),
+            StageChange.changed_dt >= clock.local_date_start(month),
+            StageChange.changed_dt < clock.local_date_start(end + timedelta(days=1)),
+        )
+        for *places, n in db.session.execute(
+            select(*PLACES, func.count(func.distinct(Case.id)))
+            .select_from(StageChange)
+            .join(Case, Case.id == StageChange.case_id)
+            .where(in_month)
+            .group_by(*PLACES)
+        ):
+            for data in targets(*places):
+                data["returns_in_month"] += n
+        extra = {"backfilled": True, "month_start": month.isoformat()}
+        rows += [
+            {"snapshot_date": end, "area_id": a, "school_id": None, "level": targets.levels[a]}
+            | {"data": {**data, **extra}, "created_dt": now}
+            for a, data in targets.areas.items()
+        ]
+        rows += [
+            {"snapshot_date": end, "area_id": None, "school_id": s, "level": SCHOOL_LEVEL}
+            | {"data": {**data, **extra}, "created_dt": now}
+            for s, data in targets.schools.items()
+        ]
+    for start in range(0, len(rows), 2000):
+        db.session.execute(insert(StatsSnapshot), rows[start : start + 2000])
+    return len(rows)
