@@ -83,6 +83,10 @@ TARGETS = [
     Target("audit trail", "/audit", ("reviewer1",)),
     Target("audit trail, one case", lambda f: f"/audit?case={f.case_id}", ("reviewer1",)),
     Target("case history", lambda f: f"/cases/{f.case_id}/history", ("reviewer1", "principal1")),
+    Target("dashboard", "/dashboard", ("township1", "reviewer1", "cityreviewer1", "provincereviewer1")),
+    Target("overdue visits, wide scope", "/visits/overdue", ("cityreviewer1", "provincereviewer1")),
+    # a page past the end is the last page: the deepest page of the list
+    Target("case list, last page", "/cases?page=999999", ("cityreviewer1", "provincereviewer1")),
 ]
 ROOT = Path(__file__).resolve().parent.parent
 #: DESIGN.md has no number for it; the bench holds a sweep over the province data to a minute
