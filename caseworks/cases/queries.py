@@ -381,7 +381,7 @@ def filter_options(user):
     user's reach: a reviewer placed at a city or the province chooses a county."""
     none = {"counties": [], "townships": [], "villages": [], "schools": []}
     counties = scope.county_ids(user)
-    if counties is not None and len(counties) > 1:
+    if counties is not None and user.county_id is None:  # placed at a city or the province
         rows = db.session.scalars(select(Area).where(Area.id.in_(counties)).order_by(Area.code)).all()
         return {**none, "counties": rows}
     areas = select(Area).where(Area.is_active.is_(True))

@@ -2,7 +2,7 @@
 of county A and one of county B, cases in known stages, a lapsed notice, a stale case, a
 relapse, closures and a transfer waiting for township 1."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -236,7 +236,7 @@ def test_a_chart_is_plain_svg_with_links():
     assert charts.bar_chart([], title="t") == ""
 
 
-@pytest.mark.parametrize("start", ["2026-09-01T00:00", datetime(2026, 9, 1).isoformat()])
+@pytest.mark.parametrize("start", ["2026-09-01T00:00", "2026/09/01", "1-9-2026"])
 def test_a_date_filter_that_is_not_a_date_is_ignored(client, login, users, example, start):
     login(users.township_official)
     assert list_total(client, f"/cases?returned_since={start}") == 6 + 1 + 1  # the whole scope: c5 c8 too

@@ -9,7 +9,6 @@ from caseworks.accounts.models import User
 from caseworks.core import clock
 from caseworks.demo.generator import DEMO_PASSWORD
 from caseworks.extensions import db
-from tests.demo.conftest import _county_data, _test_transaction, seeded  # noqa: F401 - fixtures
 from tests.reports.recount import list_total, numbers_on, recount
 
 OVERSEERS = ("principal1", "township1", "reviewer1", "cityreviewer1", "provincereviewer1")
