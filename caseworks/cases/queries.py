@@ -146,35 +146,36 @@ class CaseFilters:
         return {k: v for k, v in self.as_args().items() if k not in shown}
 
 
-def flag_condition(flag, user, today, profiles=None):
+def flag_condition(flag, user, today, profiles=None, *, set_based=False):
     """The SQL condition on :class:`Case` of one :class:`CaseFlag` for ``user`` on ``today``:
-    the one definition behind the list's ``flag`` filter and the dashboard's late work."""
+    the one definition behind the list's ``flag`` filter and the dashboard's late work
+    (``set_based``: see :func:`caseworks.core.scope.case_has`)."""
     from caseworks.ladder import queries as ladder
     from caseworks.visits.queries import case_with_overdue_visit
 
     conditions = {
-        CaseFlag.OVERDUE_VISIT: lambda: case_with_overdue_visit(today),
+        CaseFlag.OVERDUE_VISIT: lambda: case_with_overdue_visit(today, set_based=set_based),
         CaseFlag.NO_TEACHER: missing_teacher,
         CaseFlag.NO_CADRE: missing_cadre,
-        CaseFlag.LAPSED_NOTICE: lambda: ladder.case_with_lapsed_notice(today),
+        CaseFlag.LAPSED_NOTICE: lambda: ladder.case_with_lapsed_notice(today, set_based=set_based),
         CaseFlag.PAST_LIMIT: lambda: ladder.past_stage_limit(today, profiles),
         CaseFlag.STALE: stale_case,
-        CaseFlag.INCOMING_TRANSFER: lambda: ladder.incoming_transfer(user),
-        CaseFlag.OUTGOING_TRANSFER: lambda: ladder.outgoing_transfer(user),
+        CaseFlag.INCOMING_TRANSFER: lambda: ladder.incoming_transfer(user, set_based=set_based),
+        CaseFlag.OUTGOING_TRANSFER: lambda: ladder.outgoing_transfer(user, set_based=set_based),
     }
     return conditions[CaseFlag(flag)]()
 
 
-def date_condition(name, day, outcome=""):
+def date_condition(name, day, outcome="", *, set_based=False):
     """The SQL condition on :class:`Case` of one of :data:`DATE_FILTERS`."""
     from caseworks.ladder import queries as ladder
 
     if name == "opened_since":
         return Case.opened_date >= day
     if name == "returned_since":
-        return ladder.returned_since(day)
+        return ladder.returned_since(day, set_based=set_based)
     if name == "relapsed_since":
-        return ladder.relapsed_since(day)
+        return ladder.relapsed_since(day, set_based=set_based)
     return ladder.closed_since(day, outcome or None)
 
 

@@ -6,7 +6,7 @@ view loads a single case through :func:`get_case_or_404`. A case outside the use
 """
 
 from flask import abort, g, has_app_context
-from sqlalchemy import false, or_, select
+from sqlalchemy import exists, false, or_, select
 
 from caseworks.cases.models import Case
 from caseworks.core.choices import AreaLevel, Role
@@ -112,3 +112,14 @@ def get_case_or_404(case_id, user, *, for_update=False):
     if case is None:
         abort(404)
     return case
+
+
+def case_has(case_id, *conditions, set_based=False):
+    """SQL filter on :class:`Case`: a related row (``case_id`` is its column pointing to the case)
+    meets ``conditions``. Two shapes of the same condition: per case (``EXISTS``: one index probe
+    per case, for a school's, a township's or a county's count; in a WHERE clause the planner
+    turns it into a semi-join at any size), or ``set_based`` (``IN (SELECT ...)``: the related
+    rows looked up once, for counting over a city or the province)."""
+    if set_based:
+        return Case.id.in_(select(case_id).where(*conditions))
+    return exists().where(case_id == Case.id, *conditions)

@@ -21,9 +21,13 @@ def lapsed_notice(today):
     return and_(Notice.deadline_date < today, Case.stage.in_(NOTICE_STAGES))
 
 
-def case_with_lapsed_notice(today):
-    """SQL filter on :class:`Case`: a case with a :func:`lapsed_notice` (no join needed)."""
-    return and_(Case.stage.in_(NOTICE_STAGES), Case.id.in_(select(Notice.case_id).where(Notice.deadline_date < today)))
+def case_with_lapsed_notice(today, *, set_based=False):
+    """SQL filter on :class:`Case`: a case with a :func:`lapsed_notice` (no join needed; see
+    :func:`caseworks.core.scope.case_has` for ``set_based``)."""
+    return and_(
+        Case.stage.in_(NOTICE_STAGES),
+        scope.case_has(Notice.case_id, Notice.deadline_date < today, set_based=set_based),
+    )
 
 
 def past_stage_limit(today, profiles=None):
@@ -67,19 +71,17 @@ def relapse_change():
     return and_(StageChange.from_stage.in_((Stage.RETURNED, Stage.CLOSED)), StageChange.to_stage.in_(LADDER_STAGES))
 
 
-def returned_since(day):
+def returned_since(day, *, set_based=False):
     """SQL filter on :class:`Case`: the case returned to school on or after local date ``day``."""
-    return Case.id.in_(
-        select(StageChange.case_id).where(returned_change(), StageChange.changed_dt >= clock.local_date_start(day))
-    )
+    since = StageChange.changed_dt >= clock.local_date_start(day)
+    return scope.case_has(StageChange.case_id, returned_change(), since, set_based=set_based)
 
 
-def relapsed_since(day):
+def relapsed_since(day, *, set_based=False):
     """SQL filter on :class:`Case`: the case went back onto the ladder after a return or a
     closure on or after local date ``day``."""
-    return Case.id.in_(
-        select(StageChange.case_id).where(relapse_change(), StageChange.changed_dt >= clock.local_date_start(day))
-    )
+    since = StageChange.changed_dt >= clock.local_date_start(day)
+    return scope.case_has(StageChange.case_id, relapse_change(), since, set_based=set_based)
 
 
 def closed_since(day, outcome=None):
@@ -101,12 +103,12 @@ def receiving_place(user):
     return false()
 
 
-def incoming_transfer(user):
+def incoming_transfer(user, *, set_based=False):
     """SQL filter on :class:`Case`: a transfer of the case waits for the user's place to decide."""
-    return Case.id.in_(select(Transfer.case_id).where(Transfer.decided_dt.is_(None), receiving_place(user)))
+    return scope.case_has(Transfer.case_id, Transfer.decided_dt.is_(None), receiving_place(user), set_based=set_based)
 
 
-def outgoing_transfer(user):
+def outgoing_transfer(user, *, set_based=False):
     """SQL filter on :class:`Case`: a transfer of the case to another place waits for it to decide."""
-    waiting = select(Transfer.case_id).where(Transfer.decided_dt.is_(None))
-    return and_(Case.id.in_(waiting), not_(incoming_transfer(user)))
+    waiting = scope.case_has(Transfer.case_id, Transfer.decided_dt.is_(None), set_based=set_based)
+    return and_(waiting, not_(incoming_transfer(user, set_based=set_based)))

@@ -108,9 +108,9 @@ def compute_figures(today):
             _count_if(missing_teacher()).label("no_teacher"),
             _count_if(missing_cadre()).label("no_cadre"),
             _count_if(missing_teacher() | missing_cadre()).label("unassigned"),
-            _count_if(case_with_overdue_visit(today)).label("overdue_cases"),
+            _count_if(case_with_overdue_visit(today, set_based=True)).label("overdue_cases"),
             _count_if(past_stage_limit(today)).label("past_limit"),
-            _count_if(case_with_lapsed_notice(today)).label("lapsed"),
+            _count_if(case_with_lapsed_notice(today, set_based=True)).label("lapsed"),
         )
         .where(open_case())
         .group_by(*PLACES, Case.stage, Case.kind)

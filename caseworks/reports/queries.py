@@ -149,12 +149,17 @@ def count_figures(user, today=None):
     group = [c for d in dimensions for c in d.columns]
     group = list(dict.fromkeys(group)) + [Case.stage, Case.kind, Case.closed_outcome]
     flags = (*LATE_WORK, *TRANSFERS)
+    # over a city or the province, the related rows are looked up once rather than per case
+    wide = level in (AreaLevel.CITY, AreaLevel.PROVINCE)
     rows = db.session.execute(
         select(
             *group,
             func.count().label("n"),
-            *(_count_if(flag_condition(f, user, today, profiles)).label(_flag_column(f)) for f in flags),
-            *(_count_if(date_condition(name, term)).label(name) for name in TERM_FIGURES),
+            *(
+                _count_if(flag_condition(f, user, today, profiles, set_based=wide)).label(_flag_column(f))
+                for f in flags
+            ),
+            *(_count_if(date_condition(name, term, set_based=wide)).label(name) for name in TERM_FIGURES),
             _count_if(date_condition("closed_since", term)).label("closed_since"),
         )
         .where(

@@ -31,10 +31,10 @@ def overdue_visit(today):
     return and_(open_planned_visit(), Visit.due_date < today)
 
 
-def case_with_overdue_visit(today):
-    """SQL filter on :class:`Case`: the case has an :func:`overdue_visit` (no join needed: the
-    overdue visits are looked up once, by the partial index, not once per case)."""
-    return Case.id.in_(select(Visit.case_id).where(overdue_visit(today)))
+def case_with_overdue_visit(today, *, set_based=False):
+    """SQL filter on :class:`Case`: the case has an :func:`overdue_visit` (no join needed; see
+    :func:`caseworks.core.scope.case_has` for ``set_based``)."""
+    return scope.case_has(Visit.case_id, overdue_visit(today), set_based=set_based)
 
 
 def visit_by_client_uuid(client_uuid):
