@@ -171,25 +171,28 @@ def count_figures(user, today=None):
 
     totals, by_stage, by_kind, outcomes = Counter(), Counter(), Counter(), Counter()
     places = {d.name: defaultdict(Counter) for d in dimensions}
+    flag_keys = [(f.value, _flag_column(f)) for f in flags]
+    place_keys = [(f.value, _flag_column(f)) for f in PLACE_COLUMNS]
+    closed = Stage.CLOSED.value
     for row in rows:
         counts = row._mapping
-        for name in (*TERM_FIGURES,):
+        for name in TERM_FIGURES:
             totals[name] += counts[name] or 0
-        if row.stage == Stage.CLOSED:
+        if row.stage == closed:
             if row.closed_outcome:
                 outcomes[row.closed_outcome] += counts["closed_since"] or 0
             continue
         totals["open"] += row.n
         by_stage[row.stage] += row.n
         by_kind[row.kind] += row.n
-        for flag in flags:
-            totals[flag.value] += counts[_flag_column(flag)] or 0
+        flagged = {value: counts[column] or 0 for value, column in flag_keys}
+        totals.update(flagged)
         for d in dimensions:
             for key in d.keys(row):
                 tally = places[d.name][key]
                 tally["open"] += row.n
-                for flag in PLACE_COLUMNS:
-                    tally[flag.value] += counts[_flag_column(flag)] or 0
+                for value, _column in place_keys:
+                    tally[value] += flagged[value]
     return _assemble(level, place, today, term, totals, by_stage, by_kind, outcomes, places, dimensions, profiles)
 
 

@@ -2,8 +2,9 @@
 defined, and the registers of notices, transfers and legal steps."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
-from flask import abort, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,8 +35,12 @@ def overseers_only(view):
 
 
 def cases_url(figure):
-    """The case list that holds exactly the cases a figure counts."""
-    return url_for("cases.list_cases", **figure.args)
+    """The case list that holds exactly the cases a figure counts (the list's path is looked up
+    once per request: a dashboard has a few hundred of these links)."""
+    base = g.get("_cases_path")
+    if base is None:
+        base = g._cases_path = url_for("cases.list_cases")
+    return f"{base}?{urlencode(figure.args)}"
 
 
 @bp.app_template_global()
