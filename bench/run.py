@@ -158,6 +158,10 @@ TARGETS = [
     VisitPostTarget(
         "API: log a visit (POST)", lambda f, case_id: f"/api/v1/cases/{case_id}/visits", ("teacher1", "cadre1")
     ),
+    Target("dashboard", "/dashboard", ("township1", "reviewer1", "cityreviewer1", "provincereviewer1")),
+    Target("overdue visits, wide scope", "/visits/overdue", ("cityreviewer1", "provincereviewer1")),
+    # a page past the end is the last page: the deepest page of the list
+    Target("case list, last page", "/cases?page=999999", ("cityreviewer1", "provincereviewer1")),
 ]
 ROOT = Path(__file__).resolve().parent.parent
 #: DESIGN.md has no number for it; the bench holds a sweep over the province data to a minute

@@ -342,7 +342,9 @@ def update_user(admin, user, *, full_name, role, place, phone=None, email=None):
 
 def deactivate_user(admin, user):
     """Deactivate a user: they cannot log in, their sessions end (``session_version`` moves on)
-    and their API token stops working. An administrator cannot deactivate themselves."""
+    and their API token stops working. An administrator cannot deactivate themselves. A teacher
+    or village cadre leaves their line on their open cases, and whoever assigns the next one is
+    told (:func:`caseworks.cases.operations.release_person`)."""
     if user.id == admin.id:
         raise AccountError(_l("You cannot deactivate your own account."))
     if not user.is_active:
@@ -360,6 +362,9 @@ def deactivate_user(admin, user):
         target=user,
         data=audit.changes(before, _snapshot(user)),
     )
+    from caseworks.cases.operations import release_person
+
+    release_person(user, admin)
     return user
 
 

@@ -55,3 +55,14 @@ def place_of(user):
 
 def root_of(admin):
     return place_queries.root_area(admin)
+
+
+def people_at(role, *, area_id=None, school_id=None):
+    """Ids of the active users of ``role`` placed at an area or a school: who a hand-off goes
+    to (the township's officials, the county's reviewers, the school's administrators)."""
+    if area_id is None and school_id is None:
+        return []
+    place = User.area_id == area_id if area_id is not None else User.school_id == school_id
+    return list(
+        db.session.scalars(select(User.id).where(User.role == role, User.is_active.is_(True), place).order_by(User.id))
+    )

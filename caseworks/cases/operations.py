@@ -267,6 +267,42 @@ def _end_assignment(case, line):
         current.ended_dt = clock.now()
 
 
+def release_person(person, by):
+    """A deactivated teacher or cadre leaves their line on every case not closed: the
+    assignment ends, their planned visits pass to the case's other line (or wait for the next
+    assignee), and whoever assigns the next one is told. Returns the cases released."""
+    from caseworks.inbox import handoffs
+    from caseworks.visits.models import Visit
+    from caseworks.visits.queries import open_planned_visit
+
+    line = {Role.TEACHER: "teacher", Role.VILLAGE_CADRE: "cadre"}.get(person.role)
+    if line is None:
+        return []
+    attr = f"{line}_id"
+    cases = db.session.scalars(
+        select(Case).where(getattr(Case, attr) == person.id, Case.stage != Stage.CLOSED).order_by(Case.id)
+    ).all()
+    for case in cases:
+        _end_assignment(case, line)
+        setattr(case, attr, None)
+        for visit in db.session.scalars(
+            select(Visit).where(Visit.case_id == case.id, Visit.assignee_id == person.id, open_planned_visit())
+        ):
+            visit.assignee_id = case.teacher_id or case.cadre_id
+        db.session.flush()
+        audit.record(
+            "assign",
+            f"{line} released: {person.full_name} deactivated",
+            module="cases",
+            actor=by,
+            target=case,
+            case=case,
+            data={"before": {attr: person.id}, "after": {attr: None}},
+        )
+    handoffs.line_missing(person, cases)
+    return cases
+
+
 def end_assignments(case):
     """The case leaves its teacher and cadre (a transfer to another place)."""
     for line in ("teacher", "cadre"):
@@ -297,18 +333,23 @@ def _assign(case, line, person, by, version):
         case=case,
         data={"before": {attr: previous}, "after": {attr: person.id}},
     )
+    from caseworks.inbox import handoffs
+
+    handoffs.case_assigned(case, assignment)
     return assignment
 
 
 def assign_teacher(case, teacher, by, version):
-    """Assign the case's teacher (包保教师): an active teacher of the case's school."""
+    """Assign the case's teacher (包保教师): an active teacher of the case's school. The teacher
+    is told (inbox)."""
     if teacher.role != Role.TEACHER or not teacher.is_active or teacher.school_id != case.school_id:
         raise CaseError(_l("Choose an active teacher of the case's school."), "user_id")
     return _assign(case, "teacher", teacher, by, version)
 
 
 def assign_cadre(case, cadre, by, version):
-    """Assign the case's village cadre (包村干部): an active cadre of a village in the case's township."""
+    """Assign the case's village cadre (包村干部): an active cadre of a village in the case's
+    township. The cadre is told (inbox)."""
     village = cadre.area
     if (
         cadre.role != Role.VILLAGE_CADRE

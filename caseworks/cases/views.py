@@ -1,6 +1,7 @@
 """The case register's pages: the list, registering a child, the case, its changes and people."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -9,7 +10,7 @@ from caseworks.cases import operations, queries
 from caseworks.cases.blueprint import bp
 from caseworks.cases.forms import AssignForm, EditCaseForm, PlanItemForm, RegisterCaseForm
 from caseworks.core import permissions
-from caseworks.core.choices import CaseKind, Role, SpecialGroup, Stage, option
+from caseworks.core.choices import CaseFlag, CaseKind, ClosedOutcome, Role, SpecialGroup, Stage, option
 from caseworks.core.nav import nav_item
 from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
 
@@ -30,9 +31,32 @@ def list_cases():
         stages=list(Stage),
         kinds=list(CaseKind),
         groups=list(SpecialGroup),
+        flags=list(CaseFlag),
+        described=_described(filters),
         may_open=permissions.may_open_case(current_user),
         may_export=permissions.may_export_ledgers(current_user),
     )
+
+
+#: how the list names a date filter it was opened with (from a dashboard figure)
+DATE_FILTER_TEXT = {
+    "opened_since": _l("opened on or after %(date)s"),
+    "returned_since": _l("returned to school on or after %(date)s"),
+    "relapsed_since": _l("dropped out again on or after %(date)s"),
+    "closed_since": _l("closed on or after %(date)s"),
+}
+
+
+def _described(filters):
+    """The filters the form does not show (set by a dashboard link), in words."""
+    described = []
+    for name, text in DATE_FILTER_TEXT.items():
+        day = getattr(filters, name)
+        if day is not None:
+            described.append(text % {"date": format_date(day, "long")})
+    if filters.outcome:
+        described.append(ClosedOutcome.label_of(filters.outcome))
+    return described
 
 
 def _place_choices(form, user):

@@ -516,3 +516,30 @@ class Grade(LabelledChoice):
             "八年级": _l("Grade 8"),
             "九年级": _l("Grade 9"),
         }
+
+
+class CaseFlag(LabelledChoice):
+    """Work that is late or waiting on a case: each is one named condition (the case list's
+    ``flag`` parameter, the dashboard's figures and the jobs use the same definition)."""
+
+    OVERDUE_VISIT = "overdue_visit"
+    NO_TEACHER = "no_teacher"
+    NO_CADRE = "no_cadre"
+    LAPSED_NOTICE = "lapsed_notice"
+    PAST_LIMIT = "past_limit"
+    STALE = "stale"
+    INCOMING_TRANSFER = "incoming_transfer"
+    OUTGOING_TRANSFER = "outgoing_transfer"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "overdue_visit": _l("Visit overdue"),
+            "no_teacher": _l("No assigned teacher"),
+            "no_cadre": _l("No village cadre"),
+            "lapsed_notice": _l("Notice deadline lapsed, next step not taken"),
+            "past_limit": _l("Past the stage's time limit"),
+            "stale": _l("Stale: no contact within the time allowed"),
+            "incoming_transfer": _l("Transfer waiting for our decision"),
+            "outgoing_transfer": _l("Transfer waiting for the receiving side"),
+        }

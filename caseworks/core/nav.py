@@ -60,3 +60,11 @@ def nav_for(user):
     if not user.is_authenticated:
         return []
     return [item for item in NAV_ITEMS if user.role in item.roles]
+
+
+def path_for(endpoint, **values):
+    """The path of ``endpoint`` (``/review/12``) also outside a request, as in the scheduler's
+    jobs: for the link of an inbox message."""
+    from flask import current_app
+
+    return current_app.url_map.bind("localhost").build(endpoint, values)

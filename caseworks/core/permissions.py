@@ -160,3 +160,14 @@ def may_export_full_ids(user):
 
 def _in_own_township(user, case):
     return user.township_id is not None and case.township_id == user.township_id
+
+
+#: roles that oversee a place (a school, a township, a county or more): the dashboard and the
+#: registers of notices, transfers and legal steps are theirs
+OVERSEERS = (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
+
+
+def may_see_dashboard(user):
+    """The dashboard and the registers: school administrators, township officials and county
+    reviewers (also those placed at a city or the province)."""
+    return user.is_authenticated and user.role in OVERSEERS

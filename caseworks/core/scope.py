@@ -6,7 +6,7 @@ view loads a single case through :func:`get_case_or_404`. A case outside the use
 """
 
 from flask import abort, g, has_app_context
-from sqlalchemy import false, or_, select
+from sqlalchemy import exists, false, or_, select
 
 from caseworks.cases.models import Case
 from caseworks.core.choices import AreaLevel, Role
@@ -24,10 +24,34 @@ def extend_scope(fn):
 
 
 def counties_under(area):
-    """Ids of the counties inside an area at or above county level (a subquery)."""
+    """Ids of the counties inside an area at or above county level, as a list.
+
+    Looked up once per request and handed to the database as a list of numbers: inside an
+    ``IN (SELECT ... LIKE ...)`` the planner cannot tell how many cases match and, for a city
+    or the province, expects a few hundred where there are a hundred thousand (then probes
+    indexes once per case)."""
     if area.level == AreaLevel.COUNTY:
         return [area.id]
-    return select(Area.id).where(Area.level == AreaLevel.COUNTY, Area.path.startswith(area.path))
+    cache = g.setdefault("_counties_under", {}) if has_app_context() else {}
+    if area.id not in cache:
+        cache[area.id] = list(
+            db.session.scalars(
+                select(Area.id)
+                .where(Area.level == AreaLevel.COUNTY, Area.path.startswith(area.path, autoescape=True))
+                .order_by(Area.id)
+            )
+        )
+    return cache[area.id]
+
+
+def county_ids(user):
+    """The counties a county reviewer oversees (one, or every county below their city or
+    province); None for every other role."""
+    if user.role != Role.COUNTY_REVIEWER or user.area is None:
+        return None
+    if user.area.county_id is not None:
+        return [user.area.county_id]
+    return counties_under(user.area)
 
 
 def _own_clause(user):
@@ -43,11 +67,12 @@ def _own_clause(user):
             return false()
         return or_(Case.township_id == user.area.township_id, Case.school_township_id == user.area.township_id)
     if role == Role.COUNTY_REVIEWER:
-        if user.area is None:
+        counties = county_ids(user)
+        if not counties:
             return false()
-        if user.area.county_id is not None:
-            return Case.county_id == user.area.county_id
-        return Case.county_id.in_(counties_under(user.area))
+        if len(counties) == 1:
+            return Case.county_id == counties[0]
+        return Case.county_id.in_(counties)
     return false()  # admin: everything but case content
 
 
@@ -95,3 +120,14 @@ def get_case_or_404(case_id, user, *, for_update=False):
     if case is None:
         abort(404)
     return case
+
+
+def case_has(case_id, *conditions, set_based=False):
+    """SQL filter on :class:`Case`: a related row (``case_id`` is its column pointing to the case)
+    meets ``conditions``. Two shapes of the same condition: per case (``EXISTS``: one index probe
+    per case, for a school's, a township's or a county's count; in a WHERE clause the planner
+    turns it into a semi-join at any size), or ``set_based`` (``IN (SELECT ...)``: the related
+    rows looked up once, for counting over a city or the province)."""
+    if set_based:
+        return Case.id.in_(select(case_id).where(*conditions))
+    return exists().where(case_id == Case.id, *conditions)

@@ -204,13 +204,15 @@ def healthz():
     return jsonify(status=status, database=database), 200 if database == "ok" else 503
 
 
-#: where each role lands after logging in
+#: where each role lands after logging in: on its work (teachers and cadres on their visits,
+#: those who oversee a school or a township on its dashboard, county reviewers on the review
+#: queue, with the dashboard one tap away)
 HOME_ENDPOINTS = {
     Role.TEACHER: "visits.my_visits",
     Role.VILLAGE_CADRE: "visits.my_visits",
-    Role.SCHOOL_ADMIN: "cases.list_cases",
-    Role.TOWNSHIP_OFFICIAL: "cases.list_cases",
-    Role.COUNTY_REVIEWER: "cases.list_cases",
+    Role.SCHOOL_ADMIN: "reports.dashboard",
+    Role.TOWNSHIP_OFFICIAL: "reports.dashboard",
+    Role.COUNTY_REVIEWER: "review.queue",
     Role.ADMIN: "accounts.list_users",
 }
 

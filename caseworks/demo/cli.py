@@ -30,7 +30,10 @@ def seed_demo(scale, if_empty):
     click.echo(f"seed-demo: loaded {scale} scale in {result.seconds:.1f} s:")
     for table, count in result.counts.items():
         click.echo(f"  {table:<14} {count:>9,}")
-    click.echo("demo users (password demo-pass-2026): teacher1 principal1 cadre1 township1 reviewer1 admin")
+    click.echo(
+        "demo users (password demo-pass-2026): teacher1 principal1 cadre1 township1 reviewer1 "
+        "cityreviewer1 provincereviewer1 admin"
+    )
 
 
 commands = [seed_demo]

@@ -30,6 +30,7 @@ from caseworks.demo.visits import VisitBuilder
 from caseworks.demo.writer import BulkWriter
 from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, NoticeCounter, StageChange
 from caseworks.places.models import Area, School
+from caseworks.reports.jobs import backfill_month_ends, build_statistics_snapshot
 from caseworks.visits.models import SupportMeasure, Visit
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -127,6 +128,7 @@ def seed(session, scale="county", *, log=None):
         )
         place_builder.county_users(places, demo=index == 0)
         case_builder.county_cases(places, spec.cases_per_county)
+    place_builder.wide_reviewers(province, cities[0], random.Random(f"{SEED}-{scale}-reviewers"))
     build_seconds = time.perf_counter() - started
     log(f"generated in {build_seconds:.1f} s; writing")
 
@@ -152,6 +154,10 @@ def seed(session, scale="county", *, log=None):
     for model in (Area, School, User, Child, Guardian, Case, PlanItem, Assignment):
         writer.sync_sequence(model)
     counts = dict(writer.counts)
+    # the dashboards' trend: the past months rebuilt from the history, and tonight's count
+    session.flush()
+    counts["stats_snapshot"] = backfill_month_ends(ctx.today)
+    counts["stats_snapshot"] += sum(build_statistics_snapshot(ctx.today)[k] for k in ("areas", "schools"))
     log(
         f"visits: {visit_builder.counts['done']:,} done, {visit_builder.counts['planned']:,} planned "
         f"({visit_builder.counts['overdue']:,} overdue, {visit_builder.counts['county_look']:,} county looks)"

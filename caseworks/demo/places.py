@@ -157,13 +157,14 @@ class PlaceBuilder:
 
     # --- users --------------------------------------------------------------------------------
 
-    def user(self, username, role, *, area=None, school=None, gender=None):
-        gender = gender or self.rng.choice(("male", "female"))
+    def user(self, username, role, *, area=None, school=None, gender=None, rng=None):
+        rng = rng or self.rng
+        gender = gender or rng.choice(("male", "female"))
         row = {
             "id": self.ctx.take_id("user_account"),
             "username": username,
-            "full_name": names.adult_name(self.rng, gender),
-            "phone": names.mobile(self.rng),
+            "full_name": names.adult_name(rng, gender),
+            "phone": names.mobile(rng),
             "email": None,
             "password_hash": self.ctx.password_hash,
             "role": role.value,
@@ -177,6 +178,15 @@ class PlaceBuilder:
         }
         self.users.append(row)
         return row
+
+    def wide_reviewers(self, province, city, rng):
+        """County reviewers placed above the counties: ``cityreviewer1`` at the demo county's
+        city, ``provincereviewer1`` at the province (their dashboards show a row per county).
+        Drawn from their own random stream, so that adding them changed no other row."""
+        return [
+            self.user("cityreviewer1", Role.COUNTY_REVIEWER, area=city, rng=rng),
+            self.user("provincereviewer1", Role.COUNTY_REVIEWER, area=province, rng=rng),
+        ]
 
     def county_users(self, places, *, demo=False):
         """Teachers and a principal per school, a cadre per village, an official per township,

@@ -78,7 +78,10 @@ def compose(message: Message, address: str) -> EmailMessage:
     text = message.body or message.subject
     base_url = (config.get("BASE_URL") or "").rstrip("/")
     if base_url:
-        text += "\n\n" + (f"{base_url}/cases/{message.case_id}" if message.case_id else f"{base_url}/inbox")
+        if message.link:
+            text += f"\n\n{base_url}{message.link}"
+        else:
+            text += "\n\n" + (f"{base_url}/cases/{message.case_id}" if message.case_id else f"{base_url}/inbox")
     email.set_content(text)
     return email
 

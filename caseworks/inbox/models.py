@@ -24,12 +24,15 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
-    #: visit_due, visit_overdue, case_stale, deadline_lapsed, stage_overdue, sent_back, ...
+    #: visit_due, visit_overdue, case_stale, deadline_lapsed, stage_overdue, sent_back, assigned,
+    #: township_persuasion, transfer_waiting, pending_review, closure_approved, line_missing, ...
     kind: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     #: the same reminder is never sent twice: one message per dedupe key
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    #: the page where the work is done (a path on this site); none: the case page, or the inbox
+    link: Mapped[Optional[str]] = mapped_column(String(300))
     created_dt: Mapped[datetime] = mapped_column(default=clock.now)
     read_dt: Mapped[Optional[datetime]]
     emailed_dt: Mapped[Optional[datetime]]

@@ -7,20 +7,38 @@ from caseworks.extensions import db
 from caseworks.inbox.models import Message
 
 
-def notify(user_id, kind, subject, *, body="", case_id=None, dedupe_key):
+def notify(user_id, kind, subject, *, body="", case_id=None, link=None, dedupe_key):
     """Put a message in one user's inbox unless one with ``dedupe_key`` was already sent.
 
     Returns the new message, or None if it was a repeat. Jobs call this freely on every run;
     the dedupe key (e.g. ``f"visit_overdue:{visit.id}:{user_id}"``) makes that idempotent.
+    ``link`` is the page where the work is done, if not the case page.
     """
     if db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)) is not None:
         return None
     message = Message(
-        user_id=user_id, kind=kind, subject=str(subject), body=str(body), case_id=case_id, dedupe_key=dedupe_key
+        user_id=user_id,
+        kind=kind,
+        subject=str(subject)[:200],
+        body=str(body),
+        case_id=case_id,
+        link=link,
+        dedupe_key=dedupe_key,
     )
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def notify_each(user_ids, kind, subject, *, body="", case_id=None, link=None, key):
+    """:func:`notify` each of ``user_ids`` once, with the dedupe key ``f"{key}:{user_id}"``;
+    the new messages."""
+    sent = []
+    for user_id in sorted(set(user_ids) - {None}):
+        message = notify(user_id, kind, subject, body=body, case_id=case_id, link=link, dedupe_key=f"{key}:{user_id}")
+        if message is not None:
+            sent.append(message)
+    return sent
 
 
 def mark_read(message):

@@ -3,7 +3,6 @@ one stage longer than the county allows, the end of monitoring periods, and expi
 deferrals. Stage changes go through caseworks.ladder.transitions like any other."""
 
 from collections import defaultdict
-from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -12,13 +11,12 @@ from sqlalchemy.orm import joinedload
 from caseworks.accounts.models import User
 from caseworks.cases.models import Case
 from caseworks.core import audit, clock
-from caseworks.core.choices import LADDER_STAGES, Role, Stage
-from caseworks.core.policy import profiles_by_county
+from caseworks.core.choices import Role, Stage
 from caseworks.extensions import db
 from caseworks.inbox.jobs import Outbox
 from caseworks.ladder import transitions
 from caseworks.ladder.models import Notice
-from caseworks.ladder.queries import lapsed_notice
+from caseworks.ladder.queries import lapsed_notice, past_stage_limit
 from caseworks.places.models import Area
 from caseworks.scheduler.registry import scheduled_job
 
@@ -100,15 +98,9 @@ def flag_lapsed_deadlines(today):
     minute=0,
 )
 def flag_stage_overdue(today):
-    rows = db.session.execute(
-        select(Case.id, Case.stage, Case.stage_entered_date, Case.township_id, Case.county_id).where(
-            Case.stage.in_(LADDER_STAGES)
-        )
+    overdue = db.session.execute(
+        select(Case.id, Case.stage, Case.township_id, Case.county_id).where(past_stage_limit(today))
     ).all()
-    profiles = profiles_by_county({r.county_id for r in rows})
-    overdue = [
-        r for r in rows if r.stage_entered_date + timedelta(days=profiles[r.county_id].max_days_on(r.stage)) < today
-    ]
     if not overdue:
         return {"overdue": 0}
     by_township, by_county = _officials({r.township_id for r in overdue}, {r.county_id for r in overdue})

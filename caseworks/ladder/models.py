@@ -16,6 +16,21 @@ class StageChange(db.Model):
     what evidence. Written only by :mod:`caseworks.ladder.transitions`."""
 
     __tablename__ = "stage_change"
+    __table_args__ = (
+        # this term's returns and relapses, counted over a city or the province
+        Index(
+            "ix_stage_change_returns",
+            "changed_dt",
+            sqlite_where=db.text("to_stage = 'returned'"),
+            postgresql_where=db.text("to_stage = 'returned'"),
+        ),
+        Index(
+            "ix_stage_change_relapses",
+            "changed_dt",
+            sqlite_where=db.text("from_stage IN ('returned', 'closed')"),
+            postgresql_where=db.text("from_stage IN ('returned', 'closed')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
@@ -99,6 +114,7 @@ class LegalStep(db.Model):
     recorded_dt: Mapped[datetime] = mapped_column(default=clock.now)
 
     recorded_by = relationship("User")
+    case = relationship("Case")
 
 
 class ClosureRequest(db.Model):

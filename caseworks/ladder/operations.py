@@ -187,7 +187,7 @@ def open_transfer(case):
 
 def request_transfer(case, data, by):
     """Hand the case to the township (or county) the child now lives in; it waits there until
-    an official of that township accepts it."""
+    an official of that township accepts it. Its officials are told (inbox)."""
     if not case.is_open:
         raise LadderError(_l("A closed case is not transferred."))
     if open_transfer(case) is not None:
@@ -226,6 +226,9 @@ def request_transfer(case, data, by):
         case=case,
         data={"after": {"to_village_id": village.id, "to_school_id": transfer.to_school_id}},
     )
+    from caseworks.inbox import handoffs
+
+    handoffs.transfer_waiting(case, transfer)
     return transfer
 
 

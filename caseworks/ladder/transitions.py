@@ -498,18 +498,27 @@ def apply(case, name, user, *, reason="", evidence="", data=None):
             "details": audit.jsonable(data or {}),
         },
     )
-    _after_transition(case, name, user, reason)
+    _after_transition(case, name, user, reason, change)
     return change
 
 
-def _after_transition(case, name, user, reason):
-    """Keep the visit plan in step with the stage, and tell the people on a sent-back case."""
+def _after_transition(case, name, user, reason, change):
+    """Keep the visit plan in step with the stage, and hand the case to whoever it now waits
+    for (inbox): the township and the village cadre on township persuasion, the county's
+    reviewers on pending review, the people on the case when a closure is decided."""
+    from caseworks.inbox import handoffs
+    from caseworks.inbox.operations import notify
     from caseworks.visits.operations import ensure_planned
 
     ensure_planned(case)
+    if name == "escalate_township":
+        handoffs.township_persuasion(case, change)
+    if case.stage == Stage.PENDING_REVIEW:
+        handoffs.pending_review(case, change)
+    if name == "approve_closure":
+        request = _last_request(case)
+        handoffs.closure_approved(case, request, {case.teacher_id, case.cadre_id, request.requested_by_id})
     if name == "send_back":
-        from caseworks.inbox.operations import notify
-
         for user_id in {case.teacher_id, case.cadre_id, _last_requester(case)} - {None}:
             notify(
                 user_id,
@@ -519,6 +528,12 @@ def _after_transition(case, name, user, reason):
                 case_id=case.id,
                 dedupe_key=f"sent_back:{case.id}:{case.version}:{user_id}",
             )
+
+
+def _last_request(case):
+    return db.session.scalar(
+        select(ClosureRequest).where(ClosureRequest.case_id == case.id).order_by(ClosureRequest.id.desc()).limit(1)
+    )
 
 
 def _last_requester(case):

@@ -194,12 +194,7 @@ def progress_of(spot_check_ids):
 
 
 def _counties_of(user):
-    area = user.area
-    if area is None:
-        return None
-    if area.county_id is not None:
-        return [area.county_id]
-    return scope.counties_under(area)
+    return scope.county_ids(user) or None
 
 
 def visible_entries(user):

@@ -1,9 +1,11 @@
 """Selects of visits, always through the case scope."""
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from caseworks.accounts.models import User
 from caseworks.cases.models import Case
@@ -27,6 +29,12 @@ def overdue_visit(today):
     the reminders, the overdue flag and the statistics alike; :meth:`Visit.is_overdue_on` says the
     same for one loaded visit."""
     return and_(open_planned_visit(), Visit.due_date < today)
+
+
+def case_with_overdue_visit(today, *, set_based=False):
+    """SQL filter on :class:`Case`: the case has an :func:`overdue_visit` (no join needed; see
+    :func:`caseworks.core.scope.case_has` for ``set_based``)."""
+    return scope.case_has(Visit.case_id, overdue_visit(today), set_based=set_based)
 
 
 def visit_by_client_uuid(client_uuid):
@@ -70,25 +78,71 @@ def _overdue_base(user):
     return select(Visit).join(Visit.case).where(overdue_visit(clock.today()), scope.case_filter(user))
 
 
-def overdue_counts(user):
-    """Overdue visits counted by school, by village and by person, within the user's scope."""
-    base = _overdue_base(user).subquery()
-    case = aliased(Case)
+@dataclass
+class OverdueCounts:
+    """Overdue visits in the user's scope, counted by school, by village and by person (the 50
+    largest of each, with their names), those with nobody assigned, and the total."""
 
-    def counted(label_col, key_col, join):
-        stmt = select(key_col, label_col, func.count()).select_from(base).join(case, case.id == base.c.case_id)
-        stmt = join(stmt)
-        return db.session.execute(stmt.group_by(key_col, label_col).order_by(func.count().desc()).limit(50)).all()
+    school: list
+    village: list
+    person: list
+    unassigned: int
+    total: int
+    #: ``{(school_id, village_id, assignee_id): count}``: what the filtered pages count
+    groups: dict = field(repr=False, default_factory=dict)
 
-    return {
-        "school": counted(School.name, School.id, lambda s: s.join(School, School.id == case.school_id)),
-        "village": counted(Area.name, Area.id, lambda s: s.join(Area, Area.id == case.village_id)),
-        "person": counted(User.full_name, User.id, lambda s: s.join(User, User.id == base.c.assignee_id)),
-        "unassigned": db.session.scalar(select(func.count()).select_from(base).where(base.c.assignee_id.is_(None))),
+    def __getitem__(self, key):
+        return getattr(self, key)
+
+    def matching(self, school=None, village=None, person=None):
+        """How many overdue visits a page filtered this way lists."""
+        return sum(
+            n
+            for (s, v, p), n in self.groups.items()
+            if (school is None or s == school) and (village is None or v == village) and (person is None or p == person)
+        )
+
+
+def overdue_counts(user, top=50):
+    """Every count of the overdue page in one grouped pass over the overdue visits (and one
+    query per kind of name for the largest groups)."""
+    groups = {
+        (school_id, village_id, assignee_id): n
+        for school_id, village_id, assignee_id, n in db.session.execute(
+            select(Case.school_id, Case.village_id, Visit.assignee_id, func.count())
+            .select_from(Visit)
+            .join(Case, Case.id == Visit.case_id)
+            .where(overdue_visit(clock.today()), scope.case_filter(user))
+            .group_by(Case.school_id, Case.village_id, Visit.assignee_id)
+        )
     }
+    by = [Counter(), Counter(), Counter()]
+    for key, n in groups.items():
+        for counter, value in zip(by, key, strict=True):
+            if value is not None:
+                counter[value] += n
+    schools, villages, people = (c.most_common(top) for c in by)
+    return OverdueCounts(
+        school=_named(School, School.name, schools),
+        village=_named(Area, Area.name, villages),
+        person=_named(User, User.full_name, people),
+        unassigned=sum(n for (_s, _v, person), n in groups.items() if person is None),
+        total=sum(groups.values()),
+        groups=groups,
+    )
 
 
-def overdue_page(user, page, per_page, school=None, village=None, person=None):
+def _named(model, name, counted):
+    """``[(id, name, count)]`` for ``counted`` (``[(id, count)]``), in its order."""
+    if not counted:
+        return []
+    names = dict(db.session.execute(select(model.id, name).where(model.id.in_([i for i, _n in counted]))).all())
+    return [(i, names.get(i, "—"), n) for i, n in counted]
+
+
+def overdue_page(user, page, per_page, school=None, village=None, person=None, counts=None):
+    """One page of the overdue visits (filtered by school, village or person); the total comes
+    from ``counts`` (:func:`overdue_counts`) when given, so the page costs no count query."""
     stmt = _overdue_base(user)
     if school:
         stmt = stmt.where(Case.school_id == school)
@@ -102,7 +156,15 @@ def overdue_page(user, page, per_page, school=None, village=None, person=None):
         contains_eager(Visit.case).joinedload(Case.village),
         joinedload(Visit.assignee),
     )
-    return db.paginate(stmt.order_by(Visit.due_date, Visit.id), page=page, per_page=per_page, error_out=False)
+    stmt = stmt.order_by(Visit.due_date, Visit.id)
+    if counts is None:
+        return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    from caseworks.cases.queries import Page
+
+    total = counts.matching(school, village, person)
+    page = min(page, max(1, -(-total // per_page)))
+    items = db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).unique().all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 
 def visits_of(case):

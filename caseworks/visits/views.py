@@ -162,10 +162,11 @@ def overdue():
     if current_user.role not in (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER):
         abort(403)
     args = {k: positive_int(request.args.get(k)) for k in ("school", "village", "person")}
-    page = queries.overdue_page(current_user, positive_int(request.args.get("page"), 1), 25, **args)
+    counts = queries.overdue_counts(current_user)
+    page = queries.overdue_page(current_user, positive_int(request.args.get("page"), 1), 25, counts=counts, **args)
     return render_template(
         "visits/overdue.html",
-        counts=queries.overdue_counts(current_user),
+        counts=counts,
         pagination=page,
         args={k: v for k, v in args.items() if v},
     )

@@ -15,6 +15,8 @@ BAD_ID = GOOD_ID[:-1] + ("1" if GOOD_ID[-1] != "1" else "2")  # one wrong charac
 
 def test_principal_registers_a_child(page, shot, login_as):
     login_as(page, "principal1")
+    expect(page.locator("main h1")).to_contain_text("工作台")  # a school administrator lands on the dashboard
+    page.locator("nav.mainnav a", has_text="案件").click()
     expect(page.locator("main h1")).to_contain_text("案件")
     first_case = page.locator(".case-list li a.name").first
     name = first_case.inner_text()

@@ -19,11 +19,12 @@ def test_login_lands_on_the_home_page_in_chinese(client, users, own_case):
     )
     assert response.status_code == 200
     assert [r.status_code for r in response.history] == [302]
-    assert response.request.path == "/cases"  # a school administrator's home is the case list
+    assert response.request.path == "/dashboard"  # a school administrator lands on the school's figures
     page = response.get_data(as_text=True)
-    assert "<title>案件" in page and "共 1 件" in page and "登记学生" in page
-    assert f"{users.school_admin.full_name} · 学校管理员" in page
-    assert own_case.child.name in page and "退出" in page
+    assert "<title>工作台" in page and "登记学生" in page
+    assert f"{users.school_admin.full_name} · 学校管理员" in page and "退出" in page
 
     response = client.get("/", follow_redirects=True)
-    assert response.request.path == "/cases" and "共 1 件" in response.get_data(as_text=True)
+    assert response.request.path == "/dashboard"
+    cases = client.get("/cases").get_data(as_text=True)
+    assert "共 1 件" in cases and own_case.child.name in cases

@@ -1,4 +1,4 @@
-"""build_statistics_snapshot: one row per county and township per day, replaced on a re-run."""
+"""build_statistics_snapshot: one row per area and school per day, replaced on a re-run."""
 
 from datetime import date, timedelta
 
@@ -15,7 +15,12 @@ from tests.fixtures.jobs import run
 
 def snapshots(day):
     rows = db.session.scalars(select(StatsSnapshot).where(StatsSnapshot.snapshot_date == day)).all()
-    return {row.area_id: row for row in rows}
+    return {row.area_id: row for row in rows if row.area_id is not None}
+
+
+def school_snapshots(day):
+    rows = db.session.scalars(select(StatsSnapshot).where(StatsSnapshot.snapshot_date == day)).all()
+    return {row.school_id: row for row in rows if row.school_id is not None}
 
 
 def change(case, from_stage, to_stage, when):
@@ -43,7 +48,8 @@ def test_snapshot_counts_per_county_and_township(day0, make_case, users, places)
     change(a, Stage.SCHOOL_PERSUASION, Stage.RETURNED, clock.now() - timedelta(days=200))  # last term
     db.session.flush()
     summary = run()["build_statistics_snapshot"]
-    assert summary == {"areas": 5, "replaced": 0, "open_cases": 5}
+    # province, city, two counties, three townships; five schools
+    assert summary == {"areas": 7, "schools": 5, "replaced": 0, "open_cases": 5}
     rows = snapshots(day0)
     assert {rows[p.id].level for p in (places.county_a, places.county_b)} == {"county"}
     county_a = rows[places.county_a.id].data
@@ -60,6 +66,25 @@ def test_snapshot_counts_per_county_and_township(day0, make_case, users, places)
     assert (town_a1["open_cases"], town_a2["open_cases"]) == (3, 1)
     assert (town_a2["missing_teacher"], town_a2["unassigned"]) == (1, 1)
     assert rows[places.county_b.id].data["open_cases"] == rows[places.town_b1.id].data["open_cases"] == 1
+    # the city and the province add up their counties
+    assert rows[places.city.id].level == "city" and rows[places.province.id].level == "province"
+    assert rows[places.city.id].data["open_cases"] == rows[places.province.id].data["open_cases"] == 5
+    assert rows[places.province.id].data["missing_cadre"] == 2
+    schools = school_snapshots(day0)
+    assert schools[places.school_a1.id].level == "school"
+    assert schools[places.school_a1.id].data["open_cases"] == 3
+    assert schools[places.school_a2.id].data["open_cases"] == 1
+    assert schools[places.school_a1.id].data["returns_this_term"] == 1
+    assert schools[places.school_a1.id].data["returns_in_month"] == 0  # 27 February: last month
+
+
+def test_a_township_counts_the_cases_of_its_schools_too(day0, make_case, places):
+    # a child of township 2 at a school of township 1: both townships count the case
+    make_case(village=places.vil_a2a, school=places.school_a1)
+    run("build_statistics_snapshot")
+    rows = snapshots(day0)
+    assert rows[places.town_a1.id].data["open_cases"] == rows[places.town_a2.id].data["open_cases"] == 1
+    assert rows[places.county_a.id].data["open_cases"] == 1
 
 
 def test_a_rerun_the_same_day_replaces_the_rows(day0, make_case, users, places):
@@ -67,13 +92,13 @@ def test_a_rerun_the_same_day_replaces_the_rows(day0, make_case, users, places):
     run("build_statistics_snapshot")
     before = snapshots(day0)[places.county_a.id].data["open_cases"]
     make_case(teacher=users.teacher)
-    assert run("build_statistics_snapshot")["build_statistics_snapshot"]["replaced"] == 5
+    assert run("build_statistics_snapshot")["build_statistics_snapshot"]["replaced"] == 12
     rows = snapshots(day0)
-    assert len(rows) == 5
+    assert len(rows) == 7
     assert (before, rows[places.county_a.id].data["open_cases"]) == (1, 2)
     clock.advance(days=1)
     run("build_statistics_snapshot")
-    assert len(snapshots(clock.today())) == 5 and len(snapshots(day0)) == 5
+    assert len(snapshots(clock.today())) == 7 and len(snapshots(day0)) == 7
 
 
 def test_term_start():

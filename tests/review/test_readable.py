@@ -75,6 +75,7 @@ WRITERS = {
     ("caseworks/cases/operations.py", "register_case"): [("cases", "create", "Case", "after")],
     ("caseworks/cases/operations.py", "update_case"): [("cases", "change", "Case", None)],
     ("caseworks/cases/operations.py", "_assign"): [("cases", "assign", "Case", None)],
+    ("caseworks/cases/operations.py", "release_person"): [("cases", "assign", "Case", None)],
     ("caseworks/cases/operations.py", "add_plan_item"): [("cases", "create", "PlanItem", None)],
     ("caseworks/cases/operations.py", "reveal_sensitive"): [("cases", "view_sensitive", "Case", None)],
     ("caseworks/cases/jobs.py", "flag_stale_cases"): [("cases", "job", None, "flagged")],

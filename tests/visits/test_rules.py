@@ -119,7 +119,7 @@ def test_overdue_is_one_rule_for_the_overview_the_panel_and_the_statistics(
 
     # the statistics count what the overdue overview lists
     listed = queries.overdue_page(users.county_reviewer, 1, 25).total
-    assert compute_figures(TODAY)[places.county_a.id][1]["overdue_visits"] == listed == len(overdue)
+    assert compute_figures(TODAY)[0][places.county_a.id][1]["overdue_visits"] == listed == len(overdue)
     login(users.teacher)
     panel = client.get(f"/cases/{case.id}").get_data(as_text=True).split('id="visits"', 1)[1]
     assert panel.count("Overdue") == 1
