@@ -159,13 +159,13 @@ ASSIGN_LINES = {
         permissions.may_assign_teacher,
         queries.teachers_for,
         operations.assign_teacher,
-        _l("Assign the teacher (包保教师)"),
+        _l("Assign the teacher"),
     ),
     "cadre": (
         permissions.may_assign_cadre,
         queries.cadres_for,
         operations.assign_cadre,
-        _l("Assign the village cadre (包村干部)"),
+        _l("Assign the village cadre"),
     ),
 }
 

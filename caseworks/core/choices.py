@@ -429,6 +429,7 @@ class Visitor(LabelledChoice):
     CADRE = "cadre"
     SCHOOL_LEADER = "school_leader"
     TOWNSHIP_STAFF = "township_staff"
+    COUNTY_STAFF = "county_staff"
 
     @classmethod
     def _labels(cls):
@@ -437,6 +438,7 @@ class Visitor(LabelledChoice):
             "cadre": _l("Village cadre"),
             "school_leader": _l("School leader"),
             "township_staff": _l("Township staff"),
+            "county_staff": _l("County staff"),
         }
 
 
@@ -447,6 +449,40 @@ VISITOR_OF_ROLE = {
     Role.VILLAGE_CADRE: Visitor.CADRE,
     Role.SCHOOL_ADMIN: Visitor.SCHOOL_LEADER,
     Role.TOWNSHIP_OFFICIAL: Visitor.TOWNSHIP_STAFF,
+    Role.COUNTY_REVIEWER: Visitor.COUNTY_STAFF,
+}
+
+
+class Line(LabelledChoice):
+    """The two lines that each hold a case (双线控辍): the education line's assigned teacher and
+    the government line's village cadre. Each has its own planned visits."""
+
+    TEACHER = "teacher"
+    CADRE = "cadre"
+
+    @classmethod
+    def _labels(cls):
+        return {"teacher": _l("Assigned teacher"), "cadre": _l("Village cadre")}
+
+    @property
+    def role(self):
+        """The role of the person who holds the line."""
+        return Role.TEACHER if self is Line.TEACHER else Role.VILLAGE_CADRE
+
+    @property
+    def case_attr(self):
+        """The attribute of a case naming the person who holds the line."""
+        return f"{self.value}_id"
+
+
+#: the line a visitor's visit counts for: the education line when the teacher (or a school
+#: leader in their place) went, the government line when the village cadre (or township staff)
+#: went; a joint visit counts for both
+LINE_OF_VISITOR = {
+    Visitor.TEACHER: Line.TEACHER,
+    Visitor.SCHOOL_LEADER: Line.TEACHER,
+    Visitor.CADRE: Line.CADRE,
+    Visitor.TOWNSHIP_STAFF: Line.CADRE,
 }
 
 
@@ -477,6 +513,7 @@ class VisitPurpose(LabelledChoice):
     LADDER = "ladder"
     MONITORING = "monitoring"
     COUNTY_LOOK = "county_look"
+    DEFERRAL_CHECK = "deferral_check"
     MANUAL = "manual"
 
     @classmethod
@@ -486,8 +523,13 @@ class VisitPurpose(LabelledChoice):
             "ladder": _l("Weekly persuasion visit"),
             "monitoring": _l("Weekly attendance check"),
             "county_look": _l("County monthly look"),
+            "deferral_check": _l("Visit before the deferral ends"),
             "manual": _l("Planned by hand"),
         }
+
+
+#: the purposes of the regular visits the cadence plans for each line
+REGULAR_PURPOSES = (VisitPurpose.MONTHLY, VisitPurpose.LADDER, VisitPurpose.MONITORING)
 
 
 class Grade(LabelledChoice):

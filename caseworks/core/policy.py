@@ -44,6 +44,10 @@ class PolicyProfile(db.Model):
     ladder_visit_interval_days: Mapped[int] = mapped_column(default=7)
     monitoring_check_interval_days: Mapped[int] = mapped_column(default=7)
     county_look_interval_days: Mapped[int] = mapped_column(default=30)
+    #: the village cadre's own cadence (双线控辍); empty: the same as the teacher's
+    cadre_visit_interval_days: Mapped[Optional[int]]
+    cadre_ladder_visit_interval_days: Mapped[Optional[int]]
+    cadre_monitoring_check_interval_days: Mapped[Optional[int]]
     #: a case with no contact for this many days is flagged stale
     stale_after_days: Mapped[int] = mapped_column(default=30)
 
@@ -76,6 +80,9 @@ class PolicyProfile(db.Model):
         "visit_interval_days",
         "ladder_visit_interval_days",
         "monitoring_check_interval_days",
+        "cadre_visit_interval_days",
+        "cadre_ladder_visit_interval_days",
+        "cadre_monitoring_check_interval_days",
         "county_look_interval_days",
         "stale_after_days",
         "min_persuasion_contacts",
@@ -94,6 +101,16 @@ class PolicyProfile(db.Model):
         "order_notice_text",
         "spot_check_percent",
     )
+
+    def interval_days(self, name, line="teacher"):
+        """Days between the regular visits of one kind (``visit``, ``ladder_visit`` or
+        ``monitoring_check``) for a line: the cadre's own setting, or the teacher's when it has
+        none."""
+        if line == "cadre":
+            own = getattr(self, f"cadre_{name}_interval_days")
+            if own is not None:
+                return own
+        return getattr(self, f"{name}_interval_days")
 
     def max_days_on(self, stage):
         return getattr(self, f"max_days_{stage}", None)

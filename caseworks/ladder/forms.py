@@ -17,6 +17,28 @@ class StepForm(FlaskForm):
     version = HiddenField()
 
 
+class LinesForm(StepForm):
+    """A step that takes the case out of its first stage asks for the lines nobody holds yet
+    (双线控辍); the view removes the fields of lines the user may not assign."""
+
+    teacher_id = SelectField(_l("Assigned teacher"), coerce=int, validators=[Optional()])
+    cadre_id = SelectField(_l("Village cadre"), coerce=int, validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for name, message in (
+            ("teacher_id", _l("Choose the teacher who takes the case.")),
+            ("cadre_id", _l("Choose the village cadre who takes the case.")),
+        ):
+            if name in self and not self[name].data and not self[name].errors:
+                self[name].errors.append(message)
+                valid = False
+        return valid
+
+    def step_data(self):
+        return {name: self[name].data for name in ("teacher_id", "cadre_id") if name in self}
+
+
 class ReturnForm(StepForm):
     return_date = DateField(_l("Back at school on"), validators=[InputRequired(), not_in_future])
     school_id = SelectField(_l("School"), coerce=int, validators=[InputRequired()])

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from caseworks.cases import queries as case_queries
 from caseworks.cases.operations import reveal_sensitive
 from caseworks.core import clock, permissions
-from caseworks.core.choices import option
+from caseworks.core.choices import Line, option
 from caseworks.core.errors import check_version
 from caseworks.core.forms import EmptyForm
 from caseworks.core.nav import case_panel, posted_form
@@ -23,6 +24,7 @@ from caseworks.ladder.forms import (
     DeclineForm,
     JudicialStepForm,
     LegalStepForm,
+    LinesForm,
     NoticeForm,
     ReturnForm,
     ServeForm,
@@ -32,7 +34,13 @@ from caseworks.ladder.forms import (
 from caseworks.ladder.models import LegalStep, Notice, Transfer
 from caseworks.places.models import School
 
-STEP_FORMS = {None: StepForm, "return": ReturnForm, "closure": ClosureForm, "legal_step": JudicialStepForm}
+STEP_FORMS = {
+    None: StepForm,
+    "lines": LinesForm,
+    "return": ReturnForm,
+    "closure": ClosureForm,
+    "legal_step": JudicialStepForm,
+}
 
 
 @case_panel("ladder/_panel.html", order=5)
@@ -59,6 +67,19 @@ def ladder_panel(case, user):
 
 def _step_form(transition, case):
     form = STEP_FORMS[transition.form]()
+    if transition.form == "lines":
+        asked = transitions.lines_to_ask(current_user, case)
+        for line, candidates_for in ((Line.TEACHER, case_queries.teachers_for), (Line.CADRE, case_queries.cadres_for)):
+            field = line.case_attr
+            if line in asked:
+                people = candidates_for(case)
+                form[field].choices = [option(0, "—")] + [
+                    option(u.id, f"{u.full_name}（{u.place_name}）") for u in people
+                ]
+            else:
+                del form[field]
+    if transition.reason_required:
+        form.reason.flags.required = True
     if transition.form == "return":
         schools = db.session.scalars(
             select(School).where(School.county_id == case.county_id, School.is_active.is_(True)).order_by(School.code)
@@ -98,7 +119,7 @@ def take_step(case_id, name):
         form=form,
         transition=transition,
         allowed=allowed,
-        unmet=transition.unmet(case) if allowed else [],
+        unmet=transitions.unmet_for(current_user, case, transition) if allowed else [],
     ), page_status(done)
 
 

@@ -85,6 +85,10 @@ class PlanVisitForm(FlaskForm):
     assignee_id = SelectField(_l("Who should go"), coerce=int, validators=[InputRequired()])
 
 
+class AssignLookForm(FlaskForm):
+    assignee_id = SelectField(_l("County staff member"), coerce=int, validators=[InputRequired()])
+
+
 class CancelVisitForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 

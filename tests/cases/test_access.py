@@ -153,6 +153,7 @@ CHECKED_ELSEWHERE = {
     "/review/spot-checks/": "tests/review/test_spot_checks.py",
     "/visits/photos/": "tests/visits/test_visits.py",
     "/visits/<int:visit_id>/cancel": "tests/visits/test_visits.py",
+    "/visits/<int:visit_id>/assign": "tests/visits/test_two_lines.py",
     "/notices/": "tests/ladder/test_ladder.py",
     "/transfers/": "tests/ladder/test_ladder.py",
     "/inbox/": "tests/inbox/test_inbox.py",

@@ -151,8 +151,8 @@ def test_a_case_walked_from_suspected_to_closed(client, login, users, case):
     )
     assert response.status_code == 302
     assert case.stage == Stage.RETURNED and case.monitoring_until == clock.today() + timedelta(days=30)
-    [planned] = visit_ops.open_planned_visits(case)
-    assert planned.purpose == "monitoring"
+    planned = visit_ops.open_planned_visits(case)
+    assert {(v.line, v.purpose) for v in planned} == {("teacher", "monitoring"), ("cadre", "monitoring")}
     _days(29)
     assert jobs.end_monitoring(clock.today()) == {"to_review": 0}
     _days(1)
