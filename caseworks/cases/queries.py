@@ -8,12 +8,14 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from caseworks.accounts.models import User
 from caseworks.cases.models import Case, Child, ChildGroup
-from caseworks.core import scope
+from caseworks.core import clock, scope
 from caseworks.core.choices import VISITED_STAGES, AreaLevel, CaseKind, Role, SpecialGroup, Stage
 from caseworks.core.numbers import positive_int
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
 
+#: the late-work filters of the list (``late=...``)
+LATE_FILTERS = ("stage_time",)
 #: a whole ID number: searching by parts of one would let a user find the masked digits out
 _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9Xx]$")
 
@@ -31,6 +33,8 @@ class CaseFilters:
     q: str = ""
     mine: bool = False
     unassigned: bool = False
+    #: late work: ``stage_time`` (on a ladder stage longer than the county allows)
+    late: str = ""
     page: int = 1
     errors: list = field(default_factory=list)
 
@@ -49,6 +53,7 @@ class CaseFilters:
             q=args.get("q", "").strip()[:50],
             mine=args.get("mine") == "1",
             unassigned=args.get("unassigned") == "1",
+            late=args.get("late", "") if args.get("late") in LATE_FILTERS else "",
             page=as_int("page") or 1,
         )
 
@@ -64,6 +69,7 @@ class CaseFilters:
             "q": self.q,
             "mine": "1" if self.mine else None,
             "unassigned": "1" if self.unassigned else None,
+            "late": self.late,
         }
         return {k: v for k, v in args.items() if v}
 
@@ -87,6 +93,10 @@ def filtered_cases(user, filters):
         stmt = stmt.where(or_(Case.teacher_id == user.id, Case.cadre_id == user.id))
     if filters.unassigned:
         stmt = stmt.where(or_(Case.teacher_id.is_(None), Case.cadre_id.is_(None)))
+    if filters.late == "stage_time":
+        from caseworks.ladder.queries import past_stage_limit
+
+        stmt = stmt.where(past_stage_limit(clock.today()))
     if filters.q:
         stmt = stmt.join(Case.child)
         if _ID_NUMBER.match(filters.q):
@@ -174,13 +184,18 @@ def teachers_for(case):
 
 def cadres_for(case):
     """Active village cadres of the case's township, those of the case's village first."""
-    village_ids = select(Area.id).where(Area.township_id == case.township_id, Area.level == AreaLevel.VILLAGE)
+    return cadres_of(case.township_id, case.village_id)
+
+
+def cadres_of(township_id, village_id=None):
+    """Active village cadres of a township, those of ``village_id`` first."""
+    village_ids = select(Area.id).where(Area.township_id == township_id, Area.level == AreaLevel.VILLAGE)
     cadres = db.session.scalars(
         select(User)
         .where(User.role == Role.VILLAGE_CADRE, User.area_id.in_(village_ids), User.is_active.is_(True))
         .order_by(User.full_name)
     ).all()
-    return sorted(cadres, key=lambda u: u.area_id != case.village_id)
+    return sorted(cadres, key=lambda u: u.area_id != village_id)
 
 
 def filter_options(user):

@@ -332,6 +332,26 @@ class NoticeKind(LabelledChoice):
         }
 
 
+class ServiceMethod(LabelledChoice):
+    """The legal ways of serving a notice (送达方式)."""
+
+    DIRECT = "direct"
+    LEFT_AT_HOME = "left_at_home"
+    BY_POST = "by_post"
+    ENTRUSTED = "entrusted"
+    PUBLIC = "public"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "direct": _l("Direct service (直接送达)"),
+            "left_at_home": _l("Service by leaving it at the residence (留置送达)"),
+            "by_post": _l("Service by post (邮寄送达)"),
+            "entrusted": _l("Entrusted service (委托送达)"),
+            "public": _l("Service by public announcement (公告送达)"),
+        }
+
+
 class LegalStepKind(LabelledChoice):
     JUDICIAL_ADVICE = "judicial_advice"
     SUPPORT_PROSECUTION = "support_prosecution"

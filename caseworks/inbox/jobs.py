@@ -49,7 +49,7 @@ class Outbox:
     def __init__(self):
         self.rows = {}
 
-    def add(self, user_id, kind, subject, *, body="", case_id=None, dedupe_key):
+    def add(self, user_id, kind, subject, *, body="", case_id=None, link=None, dedupe_key):
         self.rows.setdefault(
             dedupe_key,
             {
@@ -58,6 +58,7 @@ class Outbox:
                 "subject": str(subject)[:200],
                 "body": str(body),
                 "case_id": case_id,
+                "link": link,
                 "dedupe_key": dedupe_key,
             },
         )

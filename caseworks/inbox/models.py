@@ -28,6 +28,8 @@ class Message(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    #: a page of this site the message is about (a filtered case list), opened with the message
+    link: Mapped[Optional[str]] = mapped_column(String(300))
     #: the same reminder is never sent twice: one message per dedupe key
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     created_dt: Mapped[datetime] = mapped_column(default=clock.now)

@@ -7,7 +7,7 @@ from caseworks.extensions import db
 from caseworks.inbox.models import Message
 
 
-def notify(user_id, kind, subject, *, body="", case_id=None, dedupe_key):
+def notify(user_id, kind, subject, *, body="", case_id=None, link=None, dedupe_key):
     """Put a message in one user's inbox unless one with ``dedupe_key`` was already sent.
 
     Returns the new message, or None if it was a repeat. Jobs call this freely on every run;
@@ -16,7 +16,13 @@ def notify(user_id, kind, subject, *, body="", case_id=None, dedupe_key):
     if db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)) is not None:
         return None
     message = Message(
-        user_id=user_id, kind=kind, subject=str(subject), body=str(body), case_id=case_id, dedupe_key=dedupe_key
+        user_id=user_id,
+        kind=kind,
+        subject=str(subject),
+        body=str(body),
+        case_id=case_id,
+        link=link,
+        dedupe_key=dedupe_key,
     )
     db.session.add(message)
     db.session.flush()

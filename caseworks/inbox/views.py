@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from caseworks.core.choices import Role
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
+from caseworks.core.views import safe_local_path
 from caseworks.extensions import db
 from caseworks.inbox import operations
 from caseworks.inbox.blueprint import bp
@@ -54,9 +55,12 @@ def _own_message(message_id):
 @bp.route("/inbox/<int:message_id>/open", methods=["POST"])
 @login_required
 def open_message(message_id):
-    """Mark the message read and go to its case (or back to the inbox)."""
+    """Mark the message read and go to what it is about: its page (a filtered case list), its
+    case, or back to the inbox."""
     message = _own_message(message_id)
     operations.mark_read(message)
+    if message.link and safe_local_path(message.link):
+        return redirect(safe_local_path(message.link))
     if message.case_id:
         return redirect(url_for("cases.case_detail", case_id=message.case_id))
     return redirect(url_for("inbox.inbox"))

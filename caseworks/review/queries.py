@@ -75,6 +75,8 @@ class Evidence:
     notices: list
     legal_steps: list
     stage_changes: list
+    #: photographed signed receipts by notice id
+    receipts: dict = field(default_factory=dict)
 
 
 def evidence_for(case):
@@ -116,6 +118,7 @@ def evidence_for(case):
             .where(LegalStep.case_id == case.id)
             .order_by(LegalStep.step_date.desc(), LegalStep.id.desc())
         ).all(),
+        receipts=_receipts(case),
         stage_changes=db.session.scalars(
             select(StageChange)
             .where(StageChange.case_id == case.id)
@@ -123,6 +126,21 @@ def evidence_for(case):
             .order_by(StageChange.changed_dt.desc(), StageChange.id.desc())
         ).all(),
     )
+
+
+def _receipts(case):
+    from caseworks.ladder.models import NoticeReceipt
+
+    found = {}
+    rows = db.session.execute(
+        select(NoticeReceipt.id, NoticeReceipt.notice_id)
+        .join(Notice, Notice.id == NoticeReceipt.notice_id)
+        .where(Notice.case_id == case.id)
+        .order_by(NoticeReceipt.id)
+    )
+    for receipt_id, notice_id in rows:
+        found.setdefault(notice_id, []).append(receipt_id)
+    return found
 
 
 # -- spot checks ---------------------------------------------------------------------------

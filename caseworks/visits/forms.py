@@ -8,21 +8,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from caseworks.cases.forms import MultiCheckboxField, not_in_future
 from caseworks.core.choices import Attitude, SupportKind, VisitMethod, Visitor, VisitOutcome, Willingness, option
+from caseworks.core.images import MAX_PHOTO_BYTES, image_type
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 4
-
-
-def image_type(data: bytes):
-    """The image type by the file's first bytes (JPEG, PNG or WebP), or None: what the browser
-    says a file is, and its name, are not trusted."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+__all__ = ["MAX_PHOTO_BYTES", "image_type"]  # used by the visit views
 
 
 class LogVisitForm(FlaskForm):

@@ -221,7 +221,7 @@ def test_create_form_prefills_the_place(client, users, login):
         ),
         ({"role": "township_official", "place": "2152000101"}, "Township official works in an area, not at a school"),
         ({"place": "2152009999"}, "No area or school has this code."),
-        ({"place": "12345"}, "Enter a 12-digit division code or a 10-digit school identification code."),
+        ({"place": "12345"}, "Choose the place where the user works."),
         ({"password": "short-pw", "confirm": "short-pw"}, "The password needs at least 10 characters."),
         ({"confirm": "another-long-password"}, "The two passwords differ."),
         ({"phone": "1381234567"}, "Enter an 11-digit mobile number"),
