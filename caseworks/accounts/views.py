@@ -233,8 +233,12 @@ def edit_user(user_id):
     return _render_user_form(form, user), page_status(done)
 
 
-def _user_action(user_id, operation, done_message):
+def _user_action(user_id, operation, done_message, *, confirmed=True):
     user = queries.get_user_or_404(user_id, queries.root_of(current_user))
+    if not confirmed:
+        # only the confirmation's own button acts (it says whom, and what follows)
+        flash(_("Confirm the deactivation first."), "error")
+        return redirect(url_for("accounts.show_user", user_id=user.id, _anchor="deactivate"))
     if EmptyForm().validate_on_submit():
         with refusals() as done:
             operation(_admin(), user)
@@ -247,7 +251,10 @@ def _user_action(user_id, operation, done_message):
 @admin_required
 def deactivate_user(user_id):
     return _user_action(
-        user_id, operations.deactivate_user, lambda user: _("%(name)s was deactivated.", name=user.full_name)
+        user_id,
+        operations.deactivate_user,
+        lambda user: _("%(name)s was deactivated.", name=user.full_name),
+        confirmed=request.form.get("confirm") == "1",
     )
 
 

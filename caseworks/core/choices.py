@@ -284,6 +284,15 @@ class SchoolKind(LabelledChoice):
             "special": _l("Special education school"),
         }
 
+    @property
+    def grades(self):
+        """The grades the school teaches: a primary school 1–6, a junior secondary school 7–9."""
+        if self is SchoolKind.PRIMARY:
+            return tuple(Grade)[:6]
+        if self is SchoolKind.JUNIOR:
+            return tuple(Grade)[6:]
+        return tuple(Grade)
+
 
 class ClosedOutcome(LabelledChoice):
     """How a case ended (DESIGN.md "Closure outcomes"), plus a dismissed suspicion."""

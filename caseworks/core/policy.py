@@ -8,6 +8,7 @@ own uses the defaults below.
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -164,3 +165,12 @@ def update_profile(county, data, by):
 
 #: placeholders a notice text may use, filled from the case when the notice is printed
 NOTICE_PLACEHOLDERS = ("guardian", "child", "birth", "id_number", "deadline_days", "school")
+#: what each placeholder becomes, for the people who write the texts
+NOTICE_PLACEHOLDER_LABELS = {
+    "guardian": _l("the guardian's name (the notice's recipient)"),
+    "child": _l("the child's name"),
+    "birth": _l("the child's date of birth"),
+    "id_number": _l("the child's resident ID number"),
+    "deadline_days": _l("the deadline, in days from serving"),
+    "school": _l("the child's school"),
+}

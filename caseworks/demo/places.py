@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from caseworks.accounts.models import natural_key
 from caseworks.core.choices import AreaLevel, Role, SchoolKind
 from caseworks.demo import names
 
@@ -162,6 +163,7 @@ class PlaceBuilder:
         row = {
             "id": self.ctx.take_id("user_account"),
             "username": username,
+            "sort_key": natural_key(username),
             "full_name": names.adult_name(self.rng, gender),
             "phone": names.mobile(self.rng),
             "email": None,

@@ -10,6 +10,7 @@ and, for the others, which guard is unmet and what to do.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -167,7 +168,7 @@ def _deadline_lapsed(case, profile):
             _l(
                 "The deadline of notice %(no)s runs until %(date)s; the judicial procedure may start after it.",
                 no=latest.document_no,
-                date=latest.deadline_date.isoformat(),
+                date=format_date(latest.deadline_date),
             )
         ]
     return []
@@ -178,7 +179,7 @@ def _monitoring_over(case, profile):
         return [
             _l(
                 "The monitoring period runs until %(date)s.",
-                date=case.monitoring_until.isoformat() if case.monitoring_until else "—",
+                date=format_date(case.monitoring_until) if case.monitoring_until else "—",
             )
         ]
     return []

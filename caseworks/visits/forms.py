@@ -31,7 +31,11 @@ class LogVisitForm(FlaskForm):
     child_willingness = SelectField(
         _l("Child's willingness"), choices=[option("", "—"), *Willingness.choices()], validators=[Optional()]
     )
-    outcome = SelectField(_l("Outcome"), choices=[option("", "—"), *VisitOutcome.choices()])
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[option("", "—"), *VisitOutcome.choices()],
+        validators=[DataRequired(message=_l("Choose the outcome of the visit."))],
+    )
     agreed_return_date = DateField(_l("Agreed return date"), validators=[Optional()])
     next_step = TextAreaField(_l("Next step"), validators=[Optional(), Length(max=2000)])
     latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
@@ -46,9 +50,6 @@ class LogVisitForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if not self.outcome.data:
-            self.outcome.errors.append(_l("Choose the outcome of the visit."))
-            valid = False
         if self.outcome.data == VisitOutcome.AGREED_TO_RETURN:
             if not self.agreed_return_date.data:
                 self.agreed_return_date.errors.append(_l("Enter the date the family agreed the child returns."))

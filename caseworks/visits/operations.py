@@ -1,6 +1,7 @@
 """Every change to visits, contacts and support measures. Each function checks its rule,
 changes the objects, flushes, writes the audit entry and never commits."""
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -222,7 +223,7 @@ def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
         raise VisitError(
             _l(
                 "The case was opened on %(date)s; a visit before that belongs to no case.",
-                date=case.opened_date.isoformat(),
+                date=format_date(case.opened_date),
             ),
             "visit_date",
         )

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from flask_babel import format_date
 from sqlalchemy import select
 
 from caseworks.core import clock
@@ -68,7 +69,8 @@ def test_reminders_over_several_days_are_never_repeated(day0, make_case, users, 
         if m.kind in ("visit_due", "visit_overdue", "case_stale"):
             assert m.case_id in (case.id, other.id)
     due = messages(kind="visit_due", user_id=users.teacher.id)[0]
-    assert due.subject == f"Visit due on {visit.due_date.isoformat()}: case {case.id}, 新场村"
+    # dates as the interface shows them everywhere (English in the tests: "Mar 9, 2026")
+    assert due.subject == f"Visit due on {format_date(visit.due_date)}: case {case.id}, 新场村"
     assert visit.reminded_dt is not None
 
 
