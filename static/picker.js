@@ -31,8 +31,10 @@
       select.querySelectorAll("option").forEach(function (option) {
         option.hidden = Boolean(text) && option.value !== "" && option.textContent.indexOf(text) === -1;
       });
+      // the first place still listed is chosen, unless the one chosen is still listed
+      var chosen = select.selectedIndex >= 0 ? select.options[select.selectedIndex] : null;
       var first = Array.prototype.find.call(select.options, function (o) { return !o.hidden && o.value; });
-      if (first && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) select.value = first.value;
+      if (text && first && (!chosen || chosen.hidden || !chosen.value)) select.value = first.value;
     });
   });
 })();

@@ -144,7 +144,8 @@ def visits_of(case):
         .options(joinedload(Visit.assignee), joinedload(Visit.logged_by))
         .order_by(Visit.due_date.desc().nulls_last(), Visit.id.desc())
     ).all()
-    return [v for v in rows if not v.is_done], [v for v in rows if v.is_done]
+    done = sorted((v for v in rows if v.is_done), key=lambda v: (v.visit_date, v.done_dt, v.id), reverse=True)
+    return [v for v in rows if not v.is_done], done
 
 
 def photos_of(visit_ids):
