@@ -239,9 +239,10 @@ def _register_request_hooks(app):
 
 
 def _register_template_helpers(app):
-    from flask_babel import format_date, format_datetime
+    from flask_babel import format_date
 
     from caseworks.core import choices, clock, idnumber
+    from caseworks.core.dates import format_when
 
     @app.template_filter("label")
     def label(value, choice_class):
@@ -252,7 +253,7 @@ def _register_template_helpers(app):
     app.jinja_env.filters["mask_phone"] = idnumber.mask_phone
     app.jinja_env.filters["local_date"] = lambda dt: clock.to_local(dt).date() if dt else None
     app.jinja_env.filters["format_date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["format_datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["format_datetime"] = lambda d, fmt=None: format_when(d) if d else ""
 
     @app.context_processor
     def dates():

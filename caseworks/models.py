@@ -5,7 +5,15 @@ from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGro
 from caseworks.core.audit import AuditEntry, AuditHead  # noqa: F401
 from caseworks.core.policy import PolicyProfile  # noqa: F401
 from caseworks.inbox.models import Message  # noqa: F401
-from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, NoticeCounter, StageChange, Transfer  # noqa: F401
+from caseworks.ladder.models import (  # noqa: F401
+    ClosureRequest,
+    LegalStep,
+    Notice,
+    NoticeCounter,
+    NoticeReceipt,
+    StageChange,
+    Transfer,
+)
 from caseworks.places.models import Area, School  # noqa: F401
 from caseworks.reports.models import StatsSnapshot  # noqa: F401
 from caseworks.review.models import SpotCheck, SpotCheckItem  # noqa: F401

@@ -72,15 +72,14 @@ class _UserFields(FlaskForm):
         ],
     )
     role = SelectField(_l("Role"), choices=Role.choices(), validators=[DataRequired()])
-    place = StringField(
-        _l("Place code"),
+    #: chosen with a place picker (caseworks.places.picker): the value is the place's code
+    place = SelectField(
+        _l("Place"),
+        validate_choice=False,
         filters=[_strip],
         validators=[
-            DataRequired(),
-            Regexp(
-                r"^(\d{10}|\d{12})$",
-                message=_l("Enter a 12-digit division code or a 10-digit school identification code."),
-            ),
+            DataRequired(message=_l("Choose the place where the user works.")),
+            Regexp(r"^(\d{10}|\d{12})$", message=_l("Choose the place where the user works.")),
         ],
     )
 

@@ -1,6 +1,7 @@
 """Users: one role at one place."""
 
 import hashlib
+import re
 from datetime import datetime
 from typing import Optional
 
@@ -15,11 +16,22 @@ from caseworks.extensions import db
 from caseworks.places.models import Area, School
 
 
+def natural_key(username):
+    """The username as it sorts naturally: runs of digits by their value (c2 before c10)."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(12), (username or "").lower())[:160]
+
+
+def _natural_key_default(context):
+    return natural_key(context.get_current_parameters()["username"])
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the username for sorting lists naturally (:func:`natural_key`); usernames never change
+    sort_key: Mapped[str] = mapped_column(String(160), index=True, default=_natural_key_default)
     full_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     email: Mapped[Optional[str]] = mapped_column(String(120))

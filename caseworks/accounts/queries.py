@@ -39,7 +39,7 @@ def filtered_users(root, *, q=None, role=None, status=None):
         stmt = stmt.where(User.is_active.is_(True))
     elif status == "inactive":
         stmt = stmt.where(User.is_active.is_(False))
-    return stmt.order_by(User.is_active.desc(), User.username)
+    return stmt.order_by(User.is_active.desc(), User.sort_key, User.id)
 
 
 def get_user_or_404(user_id, root):

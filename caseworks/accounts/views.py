@@ -18,13 +18,15 @@ from caseworks.accounts.forms import (
     UserFilterForm,
 )
 from caseworks.accounts.models import User
-from caseworks.core.choices import Role
+from caseworks.core.choices import AreaLevel, Role
 from caseworks.core.forms import EmptyForm
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
 from caseworks.core.views import admin_required, home_url, page_status, refusals, safe_local_path
 from caseworks.extensions import db, login_manager
+from caseworks.places import picker as place_picker
 from caseworks.places import queries as place_queries
+from caseworks.places.models import Area, School
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -140,6 +142,8 @@ def create_user():
         form.place.data = request.args.get("place", "")
         if request.args.get("role") in {r.value for r in Role}:
             form.role.data = request.args["role"]
+        for name in ("username", "full_name", "phone", "email"):
+            form[name].data = (request.args.get(name) or "")[:120]
     done = None
     if form.validate_on_submit():
         with refusals(form) as done:
@@ -156,7 +160,38 @@ def create_user():
         if done:
             flash(_("%(name)s was created.", name=user.full_name), "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
-    return render_template("accounts/user_form.html", form=form, user=None), page_status(done)
+    return _render_user_form(form, None), page_status(done)
+
+
+def _render_user_form(form, user):
+    """The user form with its place picker: county → township → village or school, or a search
+    by name, within the administrator's area."""
+    place = place_queries.place_by_code(form.place.data) if form.place.data else None
+    area = place.township if isinstance(place, School) else place
+    picker = place_picker.build(
+        "place",
+        request.args,
+        root=queries.root_of(current_user),
+        county=area if area is not None and area.level == AreaLevel.COUNTY else _county_of(area),
+        township=area if area is not None and area.township_id == area.id else _township_of(area),
+    )
+    keep = {name: form[name].data for name in ("username", "full_name", "role", "phone", "email") if name in form}
+    return render_template(
+        "accounts/user_form.html",
+        form=form,
+        user=user,
+        picker=picker,
+        places=place_picker.with_current(picker.options, form.place.data),
+        keep=keep,
+    )
+
+
+def _county_of(area):
+    return db.session.get(Area, area.county_id) if area is not None and area.county_id else None
+
+
+def _township_of(area):
+    return db.session.get(Area, area.township_id) if area is not None and area.township_id else None
 
 
 @bp.route("/admin/users/<int:user_id>")
@@ -178,6 +213,12 @@ def edit_user(user_id):
         form.email.data = user.email
         form.role.data = user.role
         form.place.data = place.code if place is not None else ""
+        # coming back from the place picker: what was typed before is kept
+        for name in ("full_name", "phone", "email"):
+            if request.args.get(name):
+                form[name].data = request.args[name][:120]
+        if request.args.get("role") in {r.value for r in Role}:
+            form.role.data = request.args["role"]
     done = None
     if form.validate_on_submit():
         with refusals(form) as done:
@@ -193,11 +234,15 @@ def edit_user(user_id):
         if done:
             flash(_("The changes to %(name)s were saved.", name=user.full_name), "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
-    return render_template("accounts/user_form.html", form=form, user=user), page_status(done)
+    return _render_user_form(form, user), page_status(done)
 
 
-def _user_action(user_id, operation, done_message):
+def _user_action(user_id, operation, done_message, *, confirmed=True):
     user = queries.get_user_or_404(user_id, queries.root_of(current_user))
+    if not confirmed:
+        # only the confirmation's own button acts (it says whom, and what follows)
+        flash(_("Confirm the deactivation first."), "error")
+        return redirect(url_for("accounts.show_user", user_id=user.id, _anchor="deactivate"))
     if EmptyForm().validate_on_submit():
         with refusals() as done:
             operation(_admin(), user)
@@ -210,7 +255,10 @@ def _user_action(user_id, operation, done_message):
 @admin_required
 def deactivate_user(user_id):
     return _user_action(
-        user_id, operations.deactivate_user, lambda user: _("%(name)s was deactivated.", name=user.full_name)
+        user_id,
+        operations.deactivate_user,
+        lambda user: _("%(name)s was deactivated.", name=user.full_name),
+        confirmed=request.form.get("confirm") == "1",
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
 from caseworks.core import audit, clock, idnumber, permissions, scope
-from caseworks.core.choices import Role, SpecialGroup, Stage
+from caseworks.core.choices import Role, SchoolKind, SpecialGroup, Stage
 from caseworks.core.errors import Refused, check_version
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
@@ -91,6 +91,24 @@ def _set_reasons(case, reasons):
     case.reason_rows[:] = [r for r in case.reason_rows if r.reason in wanted]
     have = {r.reason for r in case.reason_rows}
     case.reason_rows.extend(CaseReason(reason=r) for r in sorted(wanted - have))
+
+
+def _check_grade(grade, school):
+    """The school's level decides the grades it offers: a 小学 has no 七年级, a 初中 no 三年级."""
+    if not grade or school is None:
+        return
+    kind = SchoolKind(school.kind)
+    if grade not in kind.grades:
+        raise CaseError(
+            _l(
+                "%(school)s is a %(kind)s: choose one of its grades (%(first)s to %(last)s).",
+                school=school.name,
+                kind=kind.label,
+                first=kind.grades[0].label,
+                last=kind.grades[-1].label,
+            ),
+            "grade",
+        )
 
 
 def _resolve_places(data, villages, schools):
@@ -176,6 +194,7 @@ def register_case(data, user, *, villages, schools):
     if existing is not None:
         _refuse_duplicate(existing, user, data["id_number"])
     village, school = _resolve_places(data, villages, schools)
+    _check_grade(data.get("grade"), school)
     if school is None and not permissions.may_register_unenrolled(user):
         raise CaseError(
             _l("Choose the child's school: school staff register children at their own school."), "school_id"
@@ -230,6 +249,7 @@ def update_case(case, data, user, *, villages, schools, version):
         if other is not None and other.id != child.id:
             _refuse_duplicate(other, user, data["id_number"])
     village, school = _resolve_places(data, villages, schools)
+    _check_grade(data.get("grade"), school)
     before = {**_case_snapshot(case), **_child_snapshot(child)}
     _set_child(child, data)
     for name in CASE_FIELDS:

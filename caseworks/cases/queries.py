@@ -368,13 +368,18 @@ def teachers_for(case):
 
 def cadres_for(case):
     """Active village cadres of the case's township, those of the case's village first."""
-    village_ids = select(Area.id).where(Area.township_id == case.township_id, Area.level == AreaLevel.VILLAGE)
+    return cadres_of(case.township_id, case.village_id)
+
+
+def cadres_of(township_id, village_id=None):
+    """Active village cadres of a township, those of ``village_id`` first."""
+    village_ids = select(Area.id).where(Area.township_id == township_id, Area.level == AreaLevel.VILLAGE)
     cadres = db.session.scalars(
         select(User)
         .where(User.role == Role.VILLAGE_CADRE, User.area_id.in_(village_ids), User.is_active.is_(True))
         .order_by(User.full_name)
     ).all()
-    return sorted(cadres, key=lambda u: u.area_id != case.village_id)
+    return sorted(cadres, key=lambda u: u.area_id != village_id)
 
 
 def filter_options(user):

@@ -19,6 +19,7 @@ def opening(case):
         _("Case opened: %(kind)s", kind=case.kind_enum.label),
         case.situation,
         opener,
+        has_time=False,
     )
 
 

@@ -1,5 +1,7 @@
 """The case register's pages: the list, registering a child, the case, its changes and people."""
 
+import json
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -10,7 +12,7 @@ from caseworks.cases import operations, queries
 from caseworks.cases.blueprint import bp
 from caseworks.cases.forms import AssignForm, EditCaseForm, PlanItemForm, RegisterCaseForm
 from caseworks.core import permissions
-from caseworks.core.choices import CaseFlag, CaseKind, ClosedOutcome, Role, SpecialGroup, Stage, option
+from caseworks.core.choices import CaseFlag, CaseKind, ClosedOutcome, Role, SchoolKind, SpecialGroup, Stage, option
 from caseworks.core.nav import nav_item
 from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
 
@@ -90,7 +92,12 @@ def new_case():
         if done:
             flash(_("%(name)s is registered and the case is open.", name=case.child.name), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    return render_template("cases/new.html", form=form), page_status(done)
+    return render_template("cases/new.html", form=form, grades_by_school=_grades_by_school(schools)), page_status(done)
+
+
+def _grades_by_school(schools):
+    """``{school id: [grades it teaches]}`` for the form's script (the operation checks it too)."""
+    return json.dumps({s.id: [g.value for g in SchoolKind(s.kind).grades] for s in schools}, ensure_ascii=False)
 
 
 @bp.route("/cases/<int:case_id>")
@@ -133,7 +140,12 @@ def edit_case(case_id):
         if done:
             flash(_("The case is saved."), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id))
-    return render_template("cases/edit.html", form=form, case=case), page_status(done)
+    return render_template(
+        "cases/edit.html",
+        form=form,
+        case=case,
+        grades_by_school=_grades_by_school(_with_current_school(schools, case)),
+    ), page_status(done)
 
 
 def _with_current_village(villages, case):
@@ -184,13 +196,13 @@ ASSIGN_LINES = {
         permissions.may_assign_teacher,
         queries.teachers_for,
         operations.assign_teacher,
-        _l("Assign the teacher (包保教师)"),
+        _l("Assign the teacher"),
     ),
     "cadre": (
         permissions.may_assign_cadre,
         queries.cadres_for,
         operations.assign_cadre,
-        _l("Assign the village cadre (包村干部)"),
+        _l("Assign the village cadre"),
     ),
 }
 

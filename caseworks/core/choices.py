@@ -284,6 +284,15 @@ class SchoolKind(LabelledChoice):
             "special": _l("Special education school"),
         }
 
+    @property
+    def grades(self):
+        """The grades the school teaches: a primary school 1–6, a junior secondary school 7–9."""
+        if self is SchoolKind.PRIMARY:
+            return tuple(Grade)[:6]
+        if self is SchoolKind.JUNIOR:
+            return tuple(Grade)[6:]
+        return tuple(Grade)
+
 
 class ClosedOutcome(LabelledChoice):
     """How a case ended (DESIGN.md "Closure outcomes"), plus a dismissed suspicion."""
@@ -329,6 +338,26 @@ class NoticeKind(LabelledChoice):
         return {
             "urge": _l("Notice urging return to school (督促复学通知书)"),
             "order": _l("Order to correct within a time limit (责令限期改正通知书)"),
+        }
+
+
+class ServiceMethod(LabelledChoice):
+    """The legal ways of serving a notice (送达方式)."""
+
+    DIRECT = "direct"
+    LEFT_AT_HOME = "left_at_home"
+    BY_POST = "by_post"
+    ENTRUSTED = "entrusted"
+    PUBLIC = "public"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "direct": _l("Direct service (直接送达)"),
+            "left_at_home": _l("Service by leaving it at the residence (留置送达)"),
+            "by_post": _l("Service by post (邮寄送达)"),
+            "entrusted": _l("Entrusted service (委托送达)"),
+            "public": _l("Service by public announcement (公告送达)"),
         }
 
 
@@ -429,6 +458,7 @@ class Visitor(LabelledChoice):
     CADRE = "cadre"
     SCHOOL_LEADER = "school_leader"
     TOWNSHIP_STAFF = "township_staff"
+    COUNTY_STAFF = "county_staff"
 
     @classmethod
     def _labels(cls):
@@ -437,6 +467,7 @@ class Visitor(LabelledChoice):
             "cadre": _l("Village cadre"),
             "school_leader": _l("School leader"),
             "township_staff": _l("Township staff"),
+            "county_staff": _l("County staff"),
         }
 
 
@@ -447,6 +478,40 @@ VISITOR_OF_ROLE = {
     Role.VILLAGE_CADRE: Visitor.CADRE,
     Role.SCHOOL_ADMIN: Visitor.SCHOOL_LEADER,
     Role.TOWNSHIP_OFFICIAL: Visitor.TOWNSHIP_STAFF,
+    Role.COUNTY_REVIEWER: Visitor.COUNTY_STAFF,
+}
+
+
+class Line(LabelledChoice):
+    """The two lines that each hold a case (双线控辍): the education line's assigned teacher and
+    the government line's village cadre. Each has its own planned visits."""
+
+    TEACHER = "teacher"
+    CADRE = "cadre"
+
+    @classmethod
+    def _labels(cls):
+        return {"teacher": _l("Assigned teacher"), "cadre": _l("Village cadre")}
+
+    @property
+    def role(self):
+        """The role of the person who holds the line."""
+        return Role.TEACHER if self is Line.TEACHER else Role.VILLAGE_CADRE
+
+    @property
+    def case_attr(self):
+        """The attribute of a case naming the person who holds the line."""
+        return f"{self.value}_id"
+
+
+#: the line a visitor's visit counts for: the education line when the teacher (or a school
+#: leader in their place) went, the government line when the village cadre (or township staff)
+#: went; a joint visit counts for both
+LINE_OF_VISITOR = {
+    Visitor.TEACHER: Line.TEACHER,
+    Visitor.SCHOOL_LEADER: Line.TEACHER,
+    Visitor.CADRE: Line.CADRE,
+    Visitor.TOWNSHIP_STAFF: Line.CADRE,
 }
 
 
@@ -477,6 +542,7 @@ class VisitPurpose(LabelledChoice):
     LADDER = "ladder"
     MONITORING = "monitoring"
     COUNTY_LOOK = "county_look"
+    DEFERRAL_CHECK = "deferral_check"
     MANUAL = "manual"
 
     @classmethod
@@ -486,8 +552,13 @@ class VisitPurpose(LabelledChoice):
             "ladder": _l("Weekly persuasion visit"),
             "monitoring": _l("Weekly attendance check"),
             "county_look": _l("County monthly look"),
+            "deferral_check": _l("Visit before the deferral ends"),
             "manual": _l("Planned by hand"),
         }
+
+
+#: the purposes of the regular visits the cadence plans for each line
+REGULAR_PURPOSES = (VisitPurpose.MONTHLY, VisitPurpose.LADDER, VisitPurpose.MONITORING)
 
 
 class Grade(LabelledChoice):

@@ -54,3 +54,18 @@ def reencode(data: bytes) -> bytes:
         raise BadImage(_l("The photo has too many pixels: send it at a smaller size.")) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         raise BadImage(_l("Photos must be JPEG, PNG or WebP images.")) from None
+
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def image_type(data: bytes):
+    """The image type by the file's first bytes (JPEG, PNG or WebP), or None: what the browser
+    says a file is, and its name, are not trusted."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None

@@ -7,7 +7,7 @@ only their role lists (in :mod:`caseworks.ladder.transitions`); whether a user m
 :func:`may_take_transition`, here.
 """
 
-from caseworks.core.choices import NOTICE_STAGES, Role, Stage
+from caseworks.core.choices import NOTICE_STAGES, Role, Stage, VisitPurpose
 from caseworks.core.scope import holds
 
 #: roles that work on cases (every role but the administrator)
@@ -70,6 +70,30 @@ def may_log_visit(user, case):
     """Log, plan or cancel a visit or contact: the assignees, the school admin and the township
     official of an open case."""
     return case.is_open and user.role in CASE_WORKERS and acts_on(user, case)
+
+
+def may_log_county_look(user, case):
+    """The county's monthly look (每月一看) is the county's own: a county reviewer (county staff)
+    holding the open case logs it, or gives it to a named colleague. It counts only when logged."""
+    return case.is_open and user.role == Role.COUNTY_REVIEWER and holds(user, case)
+
+
+def may_log_planned_visit(user, case, visit):
+    """Log ``visit`` (a planned visit of ``case``; None: a contact that was not planned). The county
+    look is the county's; a teacher or village cadre logs the visits planned for them (or for
+    nobody yet), the school admin and township official any other."""
+    if visit is not None and visit.is_county_look:
+        return may_log_county_look(user, case)
+    if visit is not None and visit.purpose == VisitPurpose.DEFERRAL_CHECK:
+        # the case is closed while the deferral lasts, and visited once before it ends
+        allowed = user.role in CASE_WORKERS and acts_on(user, case)
+    else:
+        allowed = may_log_visit(user, case)
+    if not allowed:
+        return False
+    if visit is not None and user.role in ASSIGNEE_ROLES:
+        return visit.assignee_id in (None, user.id)
+    return True
 
 
 def may_assign_teacher(user, case):

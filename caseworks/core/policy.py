@@ -8,6 +8,7 @@ own uses the defaults below.
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,6 +45,10 @@ class PolicyProfile(db.Model):
     ladder_visit_interval_days: Mapped[int] = mapped_column(default=7)
     monitoring_check_interval_days: Mapped[int] = mapped_column(default=7)
     county_look_interval_days: Mapped[int] = mapped_column(default=30)
+    #: the village cadre's own cadence (双线控辍); empty: the same as the teacher's
+    cadre_visit_interval_days: Mapped[Optional[int]]
+    cadre_ladder_visit_interval_days: Mapped[Optional[int]]
+    cadre_monitoring_check_interval_days: Mapped[Optional[int]]
     #: a case with no contact for this many days is flagged stale
     stale_after_days: Mapped[int] = mapped_column(default=30)
 
@@ -76,6 +81,9 @@ class PolicyProfile(db.Model):
         "visit_interval_days",
         "ladder_visit_interval_days",
         "monitoring_check_interval_days",
+        "cadre_visit_interval_days",
+        "cadre_ladder_visit_interval_days",
+        "cadre_monitoring_check_interval_days",
         "county_look_interval_days",
         "stale_after_days",
         "min_persuasion_contacts",
@@ -94,6 +102,16 @@ class PolicyProfile(db.Model):
         "order_notice_text",
         "spot_check_percent",
     )
+
+    def interval_days(self, name, line="teacher"):
+        """Days between the regular visits of one kind (``visit``, ``ladder_visit`` or
+        ``monitoring_check``) for a line: the cadre's own setting, or the teacher's when it has
+        none."""
+        if line == "cadre":
+            own = getattr(self, f"cadre_{name}_interval_days")
+            if own is not None:
+                return own
+        return getattr(self, f"{name}_interval_days")
 
     def max_days_on(self, stage):
         return getattr(self, f"max_days_{stage}", None)
@@ -171,3 +189,14 @@ def notice_text_problem(text):
     if any(name is not None and (spec or conversion) for _t, name, spec, conversion in parts):
         return _l("Write placeholders plainly, like {child}: without a colon or an exclamation mark.")
     return None
+
+
+#: what each placeholder becomes, for the people who write the texts
+NOTICE_PLACEHOLDER_LABELS = {
+    "guardian": _l("the guardian's name (the notice's recipient)"),
+    "child": _l("the child's name"),
+    "birth": _l("the child's date of birth"),
+    "id_number": _l("the child's resident ID number"),
+    "deadline_days": _l("the deadline, in days from serving"),
+    "school": _l("the child's school"),
+}

@@ -18,6 +18,8 @@ class TimelineItem:
     title: str
     detail: str = ""
     actor: str = ""
+    #: False for what only has a date (a visit's day, a served date): shown without a time
+    has_time: bool = True
 
 
 def timeline_source(fn):

@@ -44,6 +44,10 @@ STEP_WORDS = {"support_prosecution": "支持起诉意见书", "lawsuit": "起诉
 EXPIRED_DEFERRALS = 2
 
 
+#: how the demo notices were served: mostly in person, some left at home, posted or entrusted
+SERVICE_WAYS = ("direct",) * 6 + ("left_at_home", "by_post", "entrusted")
+
+
 class LadderBuilder:
     def __init__(self, ctx, profile):
         self.ctx = ctx
@@ -206,6 +210,7 @@ class LadderBuilder:
             "served_date": served,
             "served_to": (rng.choice(at_home) if at_home else guardian)["name"] if served else None,
             "served_by": served_by if served else None,
+            "service_method": SERVICE_WAYS[case["id"] % len(SERVICE_WAYS)] if served else None,
             "deadline_date": deadline,
             "lapsed_flagged_dt": self._flagged(c, deadline),
         }

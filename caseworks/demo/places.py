@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from caseworks.accounts.models import natural_key
 from caseworks.core.choices import AreaLevel, Role, SchoolKind
 from caseworks.demo import names
 
@@ -163,6 +164,7 @@ class PlaceBuilder:
         row = {
             "id": self.ctx.take_id("user_account"),
             "username": username,
+            "sort_key": natural_key(username),
             "full_name": names.adult_name(rng, gender),
             "phone": names.mobile(rng),
             "email": None,

@@ -14,13 +14,21 @@ a province's million visits stream into COPY without being held in memory.
 
 import random
 from datetime import timedelta
+from types import SimpleNamespace
 
-from caseworks.core.choices import Stage
+from caseworks.core.choices import LINE_OF_VISITOR, Line, Stage
 from caseworks.demo import names
 from caseworks.demo.history import at_local
 from caseworks.visits import cadence
 
 VISITS_PER_CASE = 10
+#: share of cases whose last contact was a joint visit of both lines
+JOINT_LAST_VISIT = 0.7
+#: the two lines (双线控辍), each with a planned visit of its own
+LINES = tuple(line.value for line in Line)
+#: who went, by the line their visit counts for
+TEACHER_LINE = {v.value for v, line in LINE_OF_VISITOR.items() if line == Line.TEACHER}
+CADRE_LINE = {v.value for v, line in LINE_OF_VISITOR.items() if line == Line.CADRE}
 NOT_VISITED = ("pending_review", "closed")
 LADDER = ("school_persuasion", "township_persuasion", "administrative", "judicial")
 #: done visits a rung (or another visited stage) has at least
@@ -127,41 +135,60 @@ class VisitBuilder:
             yield from self.county(rng, plans)
 
     def county(self, rng, plans):
-        planned = [self._planned(rng, plan) for plan in plans]
-        looks = [plan["county_look"] and plan["case"]["stage"] not in NOT_VISITED for plan in plans]
-        budget = VISITS_PER_CASE * len(plans) - sum(row is not None for row in planned) - sum(looks)
+        visited = [plan["case"]["stage"] not in NOT_VISITED for plan in plans]
+        looks = [plan["county_look"] and v for plan, v in zip(plans, visited, strict=True)]
+        deferrals = [cadence.deferral_check_due(SimpleNamespace(**plan["case"])) for plan in plans]
+        # each visited case has a planned visit for each line, and the county look if it gets one;
+        # a health deferral the visit before it ends
+        budget = VISITS_PER_CASE * len(plans) - len(LINES) * sum(visited) - sum(looks)
+        budget -= sum(d is not None for d in deferrals)
         spans = [self._spans(plan) for plan in plans]
         wanted = _share_out(budget, spans)
-        for plan, row, look, segments, count in zip(plans, planned, looks, spans, wanted, strict=True):
-            if row is not None:
-                yield row
+        for plan, is_visited, look, deferral, segments, count in zip(
+            plans, visited, looks, deferrals, spans, wanted, strict=True
+        ):
             done = list(self._done(rng, plan, segments, count)) if count else []
-            if look:
-                yield self._county_look(rng, plan, done)
+            if deferral is not None:
+                case = plan["case"]
+                yield self._plan_row(
+                    case,
+                    deferral,
+                    "deferral_check",
+                    plan["people"]["teacher"],
+                    at_local(rng, case["closed_date"], self.now, 18, 22),
+                )
+            look_row = self._county_look(rng, plan, done) if look else None
+            if is_visited:
+                yield from self._planned(rng, plan, done)
+            if look_row is not None:
+                yield look_row
             yield from done
         self.counts["done"] += sum(wanted)
 
     # --- planned visits -------------------------------------------------------------------------
 
-    def _planned(self, rng, plan):
-        """The case's one regular planned visit ahead, due by the cadence (None: not visited)."""
+    def _planned(self, rng, plan, done):
+        """The case's regular planned visit ahead for each line, due by the cadence from that
+        line's own last contact, for the person holding the line (as the scheduler plans them)."""
         case, people = plan["case"], plan["people"]
-        stage = case["stage"]
-        if stage in NOT_VISITED:
-            return None
-        days, purpose = cadence.rule_for(Stage(stage), self.profile)
-        base = max(d for d in (case["last_contact_date"], case["stage_entered_date"], case["opened_date"]) if d)
-        due = base + timedelta(days=days)
-        line = plan["assignee"]
-        assignee = people[line] if line else (people["teacher"] or people["cadre"])
-        return self._plan_row(case, due, purpose.value, assignee, at_local(rng, base, self.now, 18, 22))
+        row = SimpleNamespace(**case)
+        for line in LINES:
+            flag = f"is_{line}_line"
+            contact = max((v["visit_date"] for v in done if v[flag]), default=None)
+            due, purpose = cadence.next_due(row, self.profile, Line(line), contact)
+            base = max(d for d in (contact, case["stage_entered_date"], case["opened_date"]) if d)
+            planned = self._plan_row(case, due, purpose.value, people[line], at_local(rng, base, self.now, 18, 22))
+            planned["line"] = line
+            yield planned
 
     def _county_look(self, rng, plan, done):
         """The county-level monthly look (每月一看) of an orphan or de-facto unsupported child: one
-        of the done visits was the last look (mostly within the month); the next is due the
-        profile's interval after it, or after the case opened, with no assignee (as the
-        scheduler plans it)."""
+        of the done visits was the last look (mostly within the month), made by the county
+        reviewer with the teacher or cadre; the next is due the profile's interval after it, or
+        after the case opened, and goes to the reviewer who made the last one (as the scheduler
+        plans it) — or to nobody yet, when no look was made."""
         case = plan["case"]
+        reviewer = plan["people"]["reviewer"]
         interval = self.profile.county_look_interval_days
         if rng.random() < 0.12:
             recent = self.today - timedelta(days=interval + rng.randint(1, 10))
@@ -169,11 +196,17 @@ class VisitBuilder:
             recent = self.today - timedelta(days=rng.randint(0, interval - 1))
         candidates = [v for v in done if v["visit_date"] <= recent]
         last_look = None
-        if candidates:
+        if candidates and reviewer is not None:
             chosen = max(candidates, key=lambda v: v["visit_date"])
             chosen["purpose"] = "county_look"
+            chosen["line"] = None
             chosen["due_date"] = chosen["due_date"] or chosen["visit_date"]
-            chosen["assignee_id"] = None
+            chosen["assignee_id"] = reviewer["id"]
+            chosen["logged_by_id"] = reviewer["id"]
+            chosen["visitors"] = [*chosen["visitors"], "county_staff"]
+            chosen["visitor_names"] = "、".join(
+                dict.fromkeys([*chosen["visitor_names"].split("、"), reviewer["full_name"]])
+            )
             chosen["planned_dt"] = chosen["planned_dt"] or at_local(
                 rng, chosen["due_date"] - timedelta(days=interval), self.now, 18, 22
             )
@@ -181,7 +214,10 @@ class VisitBuilder:
         base = max(d for d in (last_look, case["opened_date"]) if d is not None)
         due = base + timedelta(days=interval)
         self.counts["county_look"] += 1
-        return self._plan_row(case, due, "county_look", None, at_local(rng, min(base, self.today), self.now, 18, 22))
+        assignee = reviewer if last_look is not None else None
+        return self._plan_row(
+            case, due, "county_look", assignee, at_local(rng, min(base, self.today), self.now, 18, 22)
+        )
 
     def _plan_row(self, case, due, purpose, assignee, planned_dt):
         self.counts["planned"] += 1
@@ -266,6 +302,9 @@ class VisitBuilder:
                     plan["met"],
                     stage,
                     day,
+                    # the case's last contact is made by the person whose planned visit it sets,
+                    # mostly with the other line (a joint visit counts for both)
+                    must=self._last_visitors(rng, plan) if index == last_index and final else (),
                     home=(k == 0 and stage in LADDER),
                     outcome=outcome,
                     method=method,
@@ -274,7 +313,32 @@ class VisitBuilder:
                     location=location,
                 )
 
-    def _visit(self, rng, case, people, met, stage, day, *, home, outcome, return_on, findings, location, method=None):
+    @staticmethod
+    def _last_visitors(rng, plan):
+        """Who surely went on a case's last contact: the demo user whose planned visit it sets,
+        and most often both lines together."""
+        lines = [plan["assignee"]] if plan["assignee"] else []
+        if rng.random() < JOINT_LAST_VISIT:
+            lines += [line for line in LINES if line not in lines]
+        return lines
+
+    def _visit(
+        self,
+        rng,
+        case,
+        people,
+        met,
+        stage,
+        day,
+        *,
+        home,
+        outcome,
+        return_on,
+        findings,
+        location,
+        method=None,
+        must=None,
+    ):
         group = group_of(stage)
         method_key = "school_persuasion" if stage == "school_persuasion" else group
         if method is None:
@@ -296,10 +360,14 @@ class VisitBuilder:
         roles = [r for r in roles if people[PERSON_OF[r]] is not None]
         if "teacher" not in roles and "cadre" not in roles and (people["teacher"] or people["cadre"]):
             roles.insert(0, "teacher" if people["teacher"] else "cadre")  # the assignee goes and logs it
+        for role in reversed(must):
+            if people[role] is not None and role not in roles:
+                roles.insert(0, role)
         if not roles:
             roles = ["school_leader"] if people["principal"] else ["township_staff"]
         visitors = [people[PERSON_OF[r]] for r in roles]
         logger = next((people[p] for p in ("teacher", "cadre") if p in roles), visitors[0])
+        logger_line = next((p for p in ("teacher", "cadre") if p in roles), None)
         agreed = None
         if outcome == "agreed_to_return":
             agreed = day + timedelta(days=rng.randint(1, 10))
@@ -327,6 +395,9 @@ class VisitBuilder:
             "due_date": due,
             "assignee_id": logger["id"] if due else None,
             "purpose": purpose,
+            "line": logger_line if due else None,
+            "is_teacher_line": bool(TEACHER_LINE & set(roles)),
+            "is_cadre_line": bool(CADRE_LINE & set(roles)),
             "planned_dt": planned_dt,
             "is_overdue": False,
             "done_dt": done_dt,
@@ -391,6 +462,7 @@ _BLANK = {
     "due_date": None,
     "assignee_id": None,
     "purpose": "manual",
+    "line": None,
     "planned_dt": None,
     "cancelled_dt": None,
     "is_overdue": False,
@@ -401,6 +473,8 @@ _BLANK = {
     "method": None,
     "visitors": [],
     "visitor_names": "",
+    "is_teacher_line": False,
+    "is_cadre_line": False,
     "met_with": "",
     "findings": "",
     "guardian_attitude": None,

@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import time, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -103,14 +104,14 @@ def _visits_due(outbox, today):
             "visit_due",
             _(
                 "Visit due on %(date)s: case %(case)s, %(village)s",
-                date=v.due_date.isoformat(),
+                date=format_date(v.due_date),
                 case=v.case_id,
                 village=v.village,
             ),
             body=_(
                 "The planned visit for case %(case)s (%(village)s) is due on %(date)s. Log it on the case page "
                 "once it is done.",
-                date=v.due_date.isoformat(),
+                date=format_date(v.due_date),
                 case=v.case_id,
                 village=v.village,
             ),
@@ -128,14 +129,14 @@ def _visits_overdue(outbox, today):
             "visit_overdue",
             _(
                 "Visit overdue since %(date)s: case %(case)s, %(village)s",
-                date=v.due_date.isoformat(),
+                date=format_date(v.due_date),
                 case=v.case_id,
                 village=v.village,
             ),
             body=_(
                 "The planned visit for case %(case)s (%(village)s) was due on %(date)s and has not been "
                 "logged. Visit the family, or call them, and log the contact.",
-                date=v.due_date.isoformat(),
+                date=format_date(v.due_date),
                 case=v.case_id,
                 village=v.village,
             ),
@@ -157,14 +158,14 @@ def _stale_cases(outbox, inactive):
                 "case_stale",
                 _(
                     "No contact since %(date)s: case %(case)s, %(village)s",
-                    date=c.since.isoformat(),
+                    date=format_date(c.since),
                     case=c.id,
                     village=c.village,
                 ),
                 body=_(
                     "Nobody has been in contact with case %(case)s (%(village)s) since %(date)s. Visit or call "
                     "the family and log the contact.",
-                    date=c.since.isoformat(),
+                    date=format_date(c.since),
                     case=c.id,
                     village=c.village,
                 ),
@@ -204,7 +205,7 @@ def _overdue_digest(outbox, today):
             body=_(
                 "On %(date)s, %(count)s planned visits in %(township)s are past their due date. The overdue "
                 "visits list shows which, and who should go.",
-                date=today.isoformat(),
+                date=format_date(today),
                 count=count,
                 township=township_name,
             ),

@@ -3,19 +3,43 @@ a closure request, a legal step); notices, their service, and transfers."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from caseworks.cases.forms import not_in_future
 from caseworks.core import clock
-from caseworks.core.choices import ClosedOutcome, LegalStepKind, NoticeKind, option
+from caseworks.core.choices import ClosedOutcome, LegalStepKind, NoticeKind, ServiceMethod, option
 from caseworks.core.forms import DateField
+from caseworks.core.images import MAX_PHOTO_BYTES, image_type
 
 
 class TransitionForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     evidence = TextAreaField(_l("Evidence"), validators=[Optional(), Length(max=2000)])
     version = HiddenField()
+
+
+class LinesForm(TransitionForm):
+    """A step that takes the case out of its first stage asks for the lines nobody holds yet
+    (双线控辍); the view removes the fields of lines the user may not assign."""
+
+    teacher_id = SelectField(_l("Assigned teacher"), coerce=int, validators=[Optional()])
+    cadre_id = SelectField(_l("Village cadre"), coerce=int, validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for name, message in (
+            ("teacher_id", _l("Choose the teacher who takes the case.")),
+            ("cadre_id", _l("Choose the village cadre who takes the case.")),
+        ):
+            if name in self and not self[name].data and not self[name].errors:
+                self[name].errors.append(message)
+                valid = False
+        return valid
+
+    def step_data(self):
+        return {name: self[name].data for name in ("teacher_id", "cadre_id") if name in self}
 
 
 class ReturnForm(TransitionForm):
@@ -113,22 +137,83 @@ class NoticeForm(FlaskForm):
     deadline_days = IntegerField(_l("Deadline, in days from serving"), validators=[InputRequired(), NumberRange(1, 90)])
 
 
+def _receipt_field(label, required=False):
+    validators = [
+        FileAllowed(["jpg", "jpeg", "png", "webp"], _l("The receipt must be a JPEG, PNG or WebP photo.")),
+        FileSize(max_size=MAX_PHOTO_BYTES, message=_l("The photo may be at most 5 MB.")),
+    ]
+    if required:
+        validators.insert(0, FileRequired(_l("Take or choose a photo of the signed receipt.")))
+    return FileField(label, validators=validators)
+
+
 class ServeForm(FlaskForm):
     served_date = DateField(_l("Served on"), validators=[InputRequired(), not_in_future])
+    service_method = SelectField(
+        _l("Way of service"),
+        choices=[option("", "—"), *ServiceMethod.choices()],
+        validators=[DataRequired(message=_l("Choose how the notice was served."))],
+    )
     served_to = StringField(_l("Received by"), validators=[DataRequired(), Length(max=50)])
     served_by = StringField(_l("Served by"), validators=[DataRequired(), Length(max=100)])
+    receipt = _receipt_field(_l("Photo of the signed receipt (送达回证)"))
+
+    def validate_receipt(self, field):
+        check_photo(field)
+
+
+class ReceiptForm(FlaskForm):
+    receipt = _receipt_field(_l("Photo of the signed receipt (送达回证)"), required=True)
+
+    def validate_receipt(self, field):
+        check_photo(field)
+
+
+def check_photo(field):
+    """A file that only claims to be a photo is refused (its first bytes decide)."""
+    data = getattr(field.data, "filename", None) and field.data
+    if data:
+        head = data.stream.read(16)
+        data.stream.seek(0)
+        if image_type(head) is None:
+            raise ValidationError(_l("The receipt must be a JPEG, PNG or WebP photo."))
+
+
+def read_photo(field):
+    """``{filename, content_type, data}`` of an uploaded photo, or None."""
+    f = field.data
+    if not f or not getattr(f, "filename", ""):
+        return None
+    data = f.read()
+    return {"filename": f.filename[:200], "content_type": image_type(data), "data": data}
 
 
 class TransferForm(FlaskForm):
-    village_code = StringField(
-        _l("Village of the new household (12-digit division code)"),
-        validators=[DataRequired(), Regexp(r"^\d{12}$", message=_l("The division code has 12 digits."))],
+    """The village and school are chosen with a place picker (caseworks.places.picker): their
+    values are codes, looked up by the operation."""
+
+    village_code = SelectField(
+        _l("Village of the new household"),
+        validate_choice=False,
+        validators=[
+            DataRequired(message=_l("Choose the village.")),
+            Regexp(r"^\d{12}$", message=_l("Choose the village.")),
+        ],
     )
-    school_code = StringField(
-        _l("New school (10-digit school identification code, if known)"),
-        validators=[Optional(), Regexp(r"^\d{10}$", message=_l("The school identification code has 10 digits."))],
+    school_code = SelectField(
+        _l("New school (if known)"),
+        validate_choice=False,
+        validators=[Optional(), Regexp(r"^\d{10}$", message=_l("Choose the school."))],
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class AcceptTransferForm(FlaskForm):
+    """Accepting a transfer: the school the child attends now (0: not enrolled yet), and the
+    village cadre of the receiving township, if one can be named already."""
+
+    school_id = SelectField(_l("School in the new place"), coerce=int, validators=[InputRequired()])
+    cadre_id = SelectField(_l("Village cadre"), coerce=int, validators=[Optional()])
 
 
 class DeclineForm(FlaskForm):

@@ -15,10 +15,13 @@ from caseworks.core.choices import Role, Stage
 from caseworks.extensions import db
 from caseworks.inbox.jobs import Outbox
 from caseworks.ladder import transitions
-from caseworks.ladder.models import Notice
+from caseworks.ladder.models import Notice, Transfer
 from caseworks.ladder.queries import lapsed_notice, past_stage_limit
 from caseworks.places.models import Area
 from caseworks.scheduler.registry import scheduled_job
+
+#: the case list (a stable URL, DESIGN.md) filtered to the cases past their stage's time limit
+LIST_LINK = "/cases?flag=past_limit"
 
 NEXT_STEP = {
     Stage.TOWNSHIP_PERSUASION: _l("Next step: start the administrative procedure."),
@@ -98,20 +101,38 @@ def flag_lapsed_deadlines(today):
     minute=0,
 )
 def flag_stage_overdue(today):
-    overdue = db.session.execute(
-        select(Case.id, Case.stage, Case.township_id, Case.county_id).where(past_stage_limit(today))
+    """A daily digest to each township official and county reviewer: how many of the cases they
+    see have been on one ladder stage longer than the county allows, by stage, with a link to the
+    case list showing exactly those cases (``flag=past_limit``, :func:`past_stage_limit`)."""
+    rows = db.session.execute(
+        select(Case.id, Case.stage, Case.township_id, Case.school_township_id, Case.county_id).where(
+            past_stage_limit(today)
+        )
     ).all()
-    if not overdue:
+    if not rows:
         return {"overdue": 0}
-    by_township, by_county = _officials({r.township_id for r in overdue}, {r.county_id for r in overdue})
-    per_user = defaultdict(list)
-    for row in overdue:
-        for user_id in by_township[row.township_id] + by_county[row.county_id]:
-            per_user[user_id].append(row)
+    waiting = dict(
+        db.session.execute(
+            select(Transfer.case_id, Transfer.to_township_id).where(
+                Transfer.decided_dt.is_(None), Transfer.case_id.in_([r.id for r in rows])
+            )
+        ).all()
+    )
+    townships = {r.township_id for r in rows} | {r.school_township_id for r in rows} | set(waiting.values())
+    by_township, by_county = _officials(townships - {None}, {r.county_id for r in rows})
+    per_user = defaultdict(dict)
+    for row in rows:
+        # the cases each person's list shows: their township's (by village or school, or waiting
+        # to be taken over), their county's
+        for township_id in {row.township_id, row.school_township_id, waiting.get(row.id)} - {None}:
+            for user_id in by_township[township_id]:
+                per_user[user_id][row.id] = row
+        for user_id in by_county[row.county_id]:
+            per_user[user_id][row.id] = row
     outbox = Outbox()
     for user_id, cases in per_user.items():
         counts = defaultdict(int)
-        for row in cases:
+        for row in cases.values():
             counts[row.stage] += 1
         body = "\n".join(f"{Stage.label_of(stage)}：{n}" for stage, n in sorted(counts.items()))
         outbox.add(
@@ -119,10 +140,11 @@ def flag_stage_overdue(today):
             "stage_overdue",
             _l("%(n)s cases have been on one stage longer than allowed", n=len(cases)),
             body=body,
+            link=LIST_LINK,
             dedupe_key=f"stage_overdue:{today.isoformat()}:{user_id}",
         )
     sent = outbox.deliver()
-    return {"overdue": len(overdue), "messages": len(sent)}
+    return {"overdue": len(rows), "messages": len(sent)}
 
 
 def _apply_to_each(stmt, name):

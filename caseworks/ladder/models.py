@@ -83,6 +83,8 @@ class Notice(db.Model):
     served_date: Mapped[Optional[date]]
     served_to: Mapped[Optional[str]] = mapped_column(String(50))
     served_by: Mapped[Optional[str]] = mapped_column(String(100))
+    #: how it was served (直接送达, 留置送达, 邮寄送达, 委托送达, 公告送达): a ServiceMethod
+    service_method: Mapped[Optional[str]] = mapped_column(String(16))
     #: served_date + deadline_days
     deadline_date: Mapped[Optional[date]]
     #: set by the scheduler when the deadline passed without a return
@@ -95,6 +97,21 @@ class Notice(db.Model):
         """Served, its deadline passed, and the case (now at ``stage``) still waits for the next
         step. The same rule in SQL is :func:`caseworks.ladder.queries.lapsed_notice`."""
         return self.deadline_date is not None and self.deadline_date < today and stage in NOTICE_STAGES
+
+
+class NoticeReceipt(db.Model):
+    """A photograph of the signed delivery receipt (送达回证) of a notice."""
+
+    __tablename__ = "notice_receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    #: stored in the database so that stateless web workers share it
+    data: Mapped[bytes]
+    uploaded_dt: Mapped[datetime] = mapped_column(default=clock.now)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
 
 
 class LegalStep(db.Model):

@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseworks.core import audit, clock
-from caseworks.core.choices import NOTICE_STAGES, AreaLevel, NoticeKind
+from caseworks.core.choices import NOTICE_STAGES, AreaLevel, NoticeKind, ServiceMethod
 from caseworks.core.errors import Refused
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
-from caseworks.ladder.models import LegalStep, Notice, NoticeCounter, Transfer
+from caseworks.ladder.models import LegalStep, Notice, NoticeCounter, NoticeReceipt, Transfer
 from caseworks.places.models import Area, School
 
 
@@ -115,14 +115,17 @@ def issue_notice(case, data, by):
     return notice
 
 
-def record_service(notice, case, data, by):
-    """Record that the notice was served (送达): on which date, to whom, by whom. The deadline
-    runs from that date."""
+def record_service(notice, case, data, by, receipt=None):
+    """Record that the notice was served (送达): on which date, in which legal way, to whom, by
+    whom, and (if photographed) the signed receipt. The deadline runs from that date."""
     if notice.served_date is not None:
         raise LadderError(_l("The service of this notice is already recorded."))
     if data["served_date"] < clock.to_local(notice.issued_dt).date():
         raise LadderError(_l("A notice cannot be served before it was issued."), "served_date")
+    if data.get("service_method") not in {m.value for m in ServiceMethod}:
+        raise LadderError(_l("Choose how the notice was served."), "service_method")
     notice.served_date = data["served_date"]
+    notice.service_method = data["service_method"]
     notice.served_to = data["served_to"].strip()
     notice.served_by = data["served_by"].strip()
     notice.deadline_date = notice.served_date + timedelta(days=notice.deadline_days)
@@ -137,12 +140,57 @@ def record_service(notice, case, data, by):
         data={
             "after": {
                 "served_date": notice.served_date,
+                "service_method": notice.service_method,
                 "served_to": notice.served_to,
                 "deadline_date": notice.deadline_date,
             }
         },
     )
+    if receipt is not None:
+        attach_receipt(notice, case, receipt, by)
     return notice
+
+
+def attach_receipt(notice, case, photo, by):
+    """Attach a photograph of the signed delivery receipt (送达回证) to a served notice."""
+    if notice.served_date is None:
+        raise LadderError(_l("Record the service first; then attach its signed receipt."))
+    if photo.get("content_type") is None:
+        raise LadderError(_l("The receipt must be a JPEG, PNG or WebP photo."), "receipt")
+    receipt = NoticeReceipt(
+        notice_id=notice.id,
+        filename=photo["filename"],
+        content_type=photo["content_type"],
+        data=photo["data"],
+        uploaded_dt=clock.now(),
+        uploaded_by_id=by.id,
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"delivery receipt attached: {notice.document_no}",
+        module="ladder",
+        actor=by,
+        target=notice,
+        case=case,
+        data={"after": {"receipt_id": receipt.id}},
+    )
+    return receipt
+
+
+def receipts_of(notice_ids):
+    """``{notice_id: [receipt ids]}`` of the photographed receipts, without their images."""
+    found = {}
+    if notice_ids:
+        rows = db.session.execute(
+            select(NoticeReceipt.id, NoticeReceipt.notice_id)
+            .where(NoticeReceipt.notice_id.in_(list(notice_ids)))
+            .order_by(NoticeReceipt.id)
+        )
+        for receipt_id, notice_id in rows:
+            found.setdefault(notice_id, []).append(receipt_id)
+    return found
 
 
 def record_legal_step(case, data, by):
@@ -232,14 +280,21 @@ def request_transfer(case, data, by):
     return transfer
 
 
-def accept_transfer(transfer, by):
-    """The receiving township takes the case: its village, township, county and school change;
-    the previous teacher and cadre no longer hold it; everything else stays with it."""
-    from caseworks.cases.operations import end_assignments
+def accept_transfer(transfer, by, data=None):
+    """The receiving township takes the case: its village, township and county change, and its
+    school becomes the one the child attends in the new place (``school_id``; 0 for a child not
+    enrolled yet), so that school's administrator can assign the teacher. The previous teacher
+    and cadre no longer hold it; the receiving official may name the new village cadre at once
+    (``cadre_id``). Each line's planned visits follow its new holder; everything else stays."""
+    from caseworks.cases import operations as case_ops
+    from caseworks.visits.operations import ensure_planned
 
+    data = data or {}
     decide_transfer_or_refuse(transfer)
+    end_assignments = case_ops.end_assignments
     case = transfer.case
     village = transfer.to_village
+    school = _receiving_school(transfer, data)
     before = {
         "village_id": case.village_id,
         "township_id": case.township_id,
@@ -253,16 +308,20 @@ def accept_transfer(transfer, by):
     case.village_id = village.id
     case.township_id = village.township_id
     case.county_id = village.county_id
-    if transfer.to_school_id:
-        case.school_id = transfer.to_school_id
-        case.school_township_id = transfer.to_school.township_id
-    elif case.school is not None and case.school.county_id != village.county_id:
-        case.school_id = None
-        case.school_township_id = None
+    case.school_id = school.id if school else None
+    case.school_township_id = school.township_id if school else None
     transfer.decided_by_id = by.id
     transfer.decided_dt = clock.now()
     transfer.accepted = True
     db.session.flush()
+    if data.get("cadre_id"):
+        person = case_ops.user_by_id(data["cadre_id"])
+        try:
+            if person is None:
+                raise LadderError(_l("Choose a village cadre from the list."), "cadre_id")
+            case_ops.assign_cadre(case, person, by, case.version)
+        except Refused as refused:
+            raise LadderError(refused.message, "cadre_id") from None
     after = {
         "village_id": case.village_id,
         "township_id": case.township_id,
@@ -280,7 +339,33 @@ def accept_transfer(transfer, by):
         case=case,
         data=audit.changes(before, after),
     )
+    ensure_planned(case)
     return case
+
+
+def _receiving_school(transfer, data):
+    """The school the case belongs to after the transfer: the one chosen on accepting it (0: not
+    enrolled yet), else the one the sending side named, else none — never a school left behind
+    in the sending township."""
+    village = transfer.to_village
+    if "school_id" not in data:
+        return transfer.to_school
+    if not data["school_id"]:
+        return None
+    school = db.session.get(School, data["school_id"])
+    if school is None or not school.is_active or school.county_id != village.county_id:
+        raise LadderError(_l("Choose a school of the receiving county, or “not enrolled yet”."), "school_id")
+    return school
+
+
+def receiving_schools(transfer):
+    """The active schools of the receiving county, those of the receiving township first."""
+    schools = db.session.scalars(
+        select(School)
+        .where(School.county_id == transfer.to_village.county_id, School.is_active.is_(True))
+        .order_by(School.code)
+    ).all()
+    return sorted(schools, key=lambda s: s.township_id != transfer.to_township_id)
 
 
 def _release_planned_visits(case):

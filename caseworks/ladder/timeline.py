@@ -1,5 +1,6 @@
 """Stage changes, notices, legal steps and transfers on a case's timeline."""
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -39,9 +40,14 @@ def notices(case):
             yield TimelineItem(
                 clock.local_date_start(row.served_date),
                 "notice",
-                _("Notice served on %(who)s; deadline %(date)s", who=row.served_to, date=row.deadline_date.isoformat()),
+                _(
+                    "Notice served on %(who)s; deadline %(date)s",
+                    who=row.served_to,
+                    date=format_date(row.deadline_date),
+                ),
                 "",
                 row.served_by or "",
+                has_time=False,
             )
 
 
@@ -57,6 +63,7 @@ def legal_steps(case):
             f"{LegalStepKind.label_of(row.kind)} · {row.authority}",
             "；".join(x for x in (row.document_no, row.result) if x),
             row.recorded_by.full_name,
+            has_time=False,
         )
 
 

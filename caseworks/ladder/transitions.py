@@ -10,11 +10,13 @@ and, for the others, which guard is unmet and what to do.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from caseworks.core import audit, clock, permissions
-from caseworks.core.choices import LADDER_STAGES, CaseKind, ClosedOutcome, Role, Stage
+from caseworks.core.choices import LADDER_STAGES, CaseKind, ClosedOutcome, Line, Role, Stage
 from caseworks.core.errors import Refused
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
@@ -58,12 +60,49 @@ class Transition:
 # -- guards --------------------------------------------------------------------------------
 
 
-def _assigned(case):
-    if case.is_fully_assigned:
-        return []
-    return [
-        _l("Both an assigned teacher and a village cadre are needed first (双线控辍): assign them on the case page.")
-    ]
+@dataclass(frozen=True)
+class MissingLine:
+    """An unmet guard: nobody holds one of the case's two lines yet. A step that asks for the
+    lines (``form="lines"``) lets a user who may assign that line choose the person right there."""
+
+    line: Line
+    message: object
+
+    def __str__(self):
+        return str(self.message)
+
+    def __html__(self):
+        return str(escape(str(self.message)))
+
+
+def _assigned(case, profile=None):
+    """Both lines are held (双线控辍): DESIGN.md's rule for a case leaving its first stage. The
+    messages say who assigns each line."""
+    unmet = []
+    if case.teacher_id is None:
+        unmet.append(
+            MissingLine(
+                Line.TEACHER,
+                _l("No assigned teacher yet (双线控辍): the school administrator of the case's school assigns one."),
+            )
+        )
+    if case.cadre_id is None:
+        unmet.append(
+            MissingLine(
+                Line.CADRE, _l("No village cadre yet (双线控辍): the official of the case's township assigns one.")
+            )
+        )
+    return unmet
+
+
+def lines_to_ask(user, case):
+    """The lines nobody holds on ``case`` that ``user`` may assign (a step asks for them)."""
+    lines = []
+    if case.teacher_id is None and permissions.may_assign_teacher(user, case):
+        lines.append(Line.TEACHER)
+    if case.cadre_id is None and permissions.may_assign_cadre(user, case):
+        lines.append(Line.CADRE)
+    return lines
 
 
 def persuasion_counts(case, stage=Stage.SCHOOL_PERSUASION):
@@ -129,7 +168,7 @@ def _deadline_lapsed(case, profile):
             _l(
                 "The deadline of notice %(no)s runs until %(date)s; the judicial procedure may start after it.",
                 no=latest.document_no,
-                date=latest.deadline_date.isoformat(),
+                date=format_date(latest.deadline_date),
             )
         ]
     return []
@@ -140,7 +179,7 @@ def _monitoring_over(case, profile):
         return [
             _l(
                 "The monitoring period runs until %(date)s.",
-                date=case.monitoring_until.isoformat() if case.monitoring_until else "—",
+                date=format_date(case.monitoring_until) if case.monitoring_until else "—",
             )
         ]
     return []
@@ -295,7 +334,9 @@ TRANSITIONS = {
             (Stage.VERIFICATION,),
             Stage.SCHOOL_PERSUASION,
             permissions.CASE_WORKERS,
+            guard=_assigned,
             effect=_confirm,
+            form="lines",
         ),
         Transition(
             "dismiss_suspicion",
@@ -313,7 +354,9 @@ TRANSITIONS = {
             Stage.SCHOOL_PERSUASION,
             permissions.CASE_WORKERS,
             reason_required=True,
+            guard=_assigned,
             effect=_confirm,
+            form="lines",
         ),
         Transition(
             "escalate_township",
@@ -434,8 +477,18 @@ def options(user, case):
     found = []
     for t in TRANSITIONS.values():
         if case.stage in t.from_stages and t.allowed_for(user, case):
-            found.append((t, t.unmet(case, profile)))
+            found.append((t, unmet_for(user, case, t, profile)))
     return found
+
+
+def unmet_for(user, case, transition, profile=None):
+    """The guards of ``transition`` still unmet for ``user``: a missing line that the step's own
+    form lets the user fill in is not in the way."""
+    unmet = transition.unmet(case, profile)
+    if transition.form == "lines":
+        fillable = set(lines_to_ask(user, case))
+        unmet = [m for m in unmet if not (isinstance(m, MissingLine) and m.line in fillable)]
+    return unmet
 
 
 def available(user, case):
@@ -461,9 +514,11 @@ def apply(case, name, user, *, reason="", evidence="", data=None):
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
         raise TransitionRefused(_l("Give the reason for this step."), "reason")
+    if transition.form == "lines":
+        _assign_lines(case, user, data or {})
     unmet = transition.unmet(case)
     if unmet:
-        raise TransitionRefused(unmet[0])
+        raise TransitionRefused(getattr(unmet[0], "message", unmet[0]))
     from_stage = case.stage
     before = {"stage": case.stage, "kind": case.kind, "closed_outcome": case.closed_outcome}
     to_stage = transition.to_stage
@@ -500,6 +555,26 @@ def apply(case, name, user, *, reason="", evidence="", data=None):
     )
     _after_transition(case, name, user, reason, change)
     return change
+
+
+def _assign_lines(case, user, data):
+    """The people a step was given for the lines nobody held (``teacher_id``, ``cadre_id``),
+    assigned as the case page would assign them."""
+    from caseworks.cases import operations as case_ops
+
+    for line, assign in ((Line.TEACHER, case_ops.assign_teacher), (Line.CADRE, case_ops.assign_cadre)):
+        person_id = data.get(line.case_attr)
+        if not person_id or getattr(case, line.case_attr) is not None:
+            continue
+        if line not in lines_to_ask(user, case):
+            raise TransitionRefused(_l("Your role may not assign this line."), line.case_attr)
+        person = case_ops.user_by_id(person_id)
+        if person is None:
+            raise TransitionRefused(_l("Choose a person from the list."), line.case_attr)
+        try:
+            assign(case, person, user, case.version)
+        except Refused as refused:
+            raise TransitionRefused(refused.message, line.case_attr) from None
 
 
 def _after_transition(case, name, user, reason, change):

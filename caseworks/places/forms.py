@@ -50,6 +50,11 @@ def _days(label, low=1, high=365):
     return IntegerField(label, validators=[InputRequired(), NumberRange(low, high)])
 
 
+def _own_days(label):
+    """Days of the village cadre's own cadence: empty means the same as the teacher's."""
+    return IntegerField(label, validators=[Optional(), NumberRange(1, 365)])
+
+
 class PolicyForm(FlaskForm):
     """A county's policy profile (DOMAIN.md: every duration, threshold and document name is a
     setting of the jurisdiction)."""
@@ -57,6 +62,9 @@ class PolicyForm(FlaskForm):
     visit_interval_days = _days(_l("Days between visits of an open case (月家访)"))
     ladder_visit_interval_days = _days(_l("Days between visits while on the persuasion ladder"))
     monitoring_check_interval_days = _days(_l("Days between attendance checks during monitoring"))
+    cadre_visit_interval_days = _own_days(_l("Village cadre: days between visits of an open case"))
+    cadre_ladder_visit_interval_days = _own_days(_l("Village cadre: days between visits on the persuasion ladder"))
+    cadre_monitoring_check_interval_days = _own_days(_l("Village cadre: days between checks during monitoring"))
     county_look_interval_days = _days(_l("Days between county looks at orphans and unsupported children (每月一看)"))
     stale_after_days = _days(_l("A case without contact for this many days is stale"))
     min_persuasion_contacts = _days(_l("Persuasion contacts needed before leaving school persuasion"), 0, 50)

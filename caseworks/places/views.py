@@ -234,5 +234,5 @@ def edit_policy(area_id):
         form=form,
         county=county,
         trail=queries.ancestors(county, _root()),
-        placeholders=" ".join(f"{{{name}}}" for name in policy.NOTICE_PLACEHOLDERS),
+        placeholders=[(f"{{{name}}}", policy.NOTICE_PLACEHOLDER_LABELS[name]) for name in policy.NOTICE_PLACEHOLDERS],
     ), status

@@ -27,6 +27,7 @@ from caseworks.core.choices import (
     NoticeKind,
     Role,
     SchoolKind,
+    ServiceMethod,
     SpecialGroup,
     Stage,
     SupportKind,
@@ -147,6 +148,7 @@ FIELD_LABELS = {
     "case_ids": _l("Sampled cases"),
     "filters": _l("Filters"),
     "case_filters": _l("Filters"),
+    "receipt_id": _l("Signed receipt (送达回证)"),
     "month": _l("Month"),
     "q": _l("Search"),
     "mine": _l("My cases"),
@@ -217,6 +219,7 @@ _CHOICES = {
     "role": Role,
     "level": AreaLevel,
     "result": SpotCheckResult,
+    "service_method": ServiceMethod,
     "reasons": DropoutReason,
     "groups": SpecialGroup,
 }

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from caseworks.core.choices import option
 from caseworks.core.forms import DateField
 from caseworks.review.models import SpotCheckResult
 
@@ -42,8 +43,11 @@ class DrawSpotCheckForm(FlaskForm):
 
 
 class SpotCheckResultForm(FlaskForm):
+    #: nothing chosen in advance: a result is recorded only for a field check that happened
     result = SelectField(
-        _l("Result of the field check"), choices=SpotCheckResult.choices(), validators=[InputRequired()]
+        _l("Result of the field check"),
+        choices=[option("", "—"), *SpotCheckResult.choices()],
+        validators=[DataRequired(message=_l("Choose what the field check found."))],
     )
     checked_date = DateField(_l("Checked on"), validators=[InputRequired(message=_l("Enter a date like 2026-09-01."))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])

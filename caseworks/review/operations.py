@@ -9,6 +9,7 @@ import math
 import random
 import secrets
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -137,7 +138,7 @@ def record_spot_check_result(item, reviewer, *, result, notes, checked_date):
         reason = _(
             "Spot check %(no)s on %(date)s: the child was not found in school.",
             no=item.spot_check_id,
-            date=checked_date.isoformat(),
+            date=format_date(checked_date),
         )
         transitions.apply(case, "reopen", reviewer, reason=f"{reason} {notes}".strip())
         item.is_reopened = True

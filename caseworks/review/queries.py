@@ -31,16 +31,18 @@ class QueueRow:
     days_waiting: int
 
 
-def queue_page(user, page, per_page):
-    """Cases waiting for review in the user's scope, the oldest request first. Cases without an
+def queue_page(user, page, per_page, *, township=None, outcome=None):
+    """Cases waiting for review in the user's scope, the oldest request first, of one township
+    (by the child's village or school) and one requested outcome if asked. Cases without an
     open request (data from before closure requests existed) come last, oldest stage first."""
     open_request = and_(ClosureRequest.case_id == Case.id, ClosureRequest.decided_dt.is_(None))
-    stmt = (
-        scope.scoped_cases(user)
-        .outerjoin(ClosureRequest, open_request)
-        .where(Case.stage == Stage.PENDING_REVIEW)
-        .options(joinedload(Case.school), joinedload(Case.village))
-        .order_by(ClosureRequest.requested_dt.asc().nulls_last(), Case.stage_entered_date, Case.id)
+    stmt = scope.scoped_cases(user).outerjoin(ClosureRequest, open_request).where(Case.stage == Stage.PENDING_REVIEW)
+    if township:
+        stmt = stmt.where(or_(Case.township_id == township, Case.school_township_id == township))
+    if outcome:
+        stmt = stmt.where(ClosureRequest.outcome == outcome)
+    stmt = stmt.options(joinedload(Case.school), joinedload(Case.village)).order_by(
+        ClosureRequest.requested_dt.asc().nulls_last(), Case.stage_entered_date, Case.id
     )
     pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=100)
     ids = [c.id for c in pagination.items]
@@ -76,6 +78,19 @@ class Evidence:
     notices: list
     legal_steps: list
     stage_changes: list
+    #: photographed signed receipts by notice id
+    receipts: dict = field(default_factory=dict)
+
+
+def last_decision(case):
+    """The latest decided closure request of ``case`` (what was decided, by whom, when), or None."""
+    return db.session.scalar(
+        select(ClosureRequest)
+        .where(ClosureRequest.case_id == case.id, ClosureRequest.decided_dt.is_not(None))
+        .options(joinedload(ClosureRequest.decided_by))
+        .order_by(ClosureRequest.decided_dt.desc(), ClosureRequest.id.desc())
+        .limit(1)
+    )
 
 
 def evidence_for(case):
@@ -117,6 +132,7 @@ def evidence_for(case):
             .where(LegalStep.case_id == case.id)
             .order_by(LegalStep.step_date.desc(), LegalStep.id.desc())
         ).all(),
+        receipts=_receipts(case),
         stage_changes=db.session.scalars(
             select(StageChange)
             .where(StageChange.case_id == case.id)
@@ -124,6 +140,21 @@ def evidence_for(case):
             .order_by(StageChange.changed_dt.desc(), StageChange.id.desc())
         ).all(),
     )
+
+
+def _receipts(case):
+    from caseworks.ladder.models import NoticeReceipt
+
+    found = {}
+    rows = db.session.execute(
+        select(NoticeReceipt.id, NoticeReceipt.notice_id)
+        .join(Notice, Notice.id == NoticeReceipt.notice_id)
+        .where(Notice.case_id == case.id)
+        .order_by(NoticeReceipt.id)
+    )
+    for receipt_id, notice_id in rows:
+        found.setdefault(notice_id, []).append(receipt_id)
+    return found
 
 
 # -- spot checks ---------------------------------------------------------------------------
@@ -163,15 +194,19 @@ def spot_check_or_none(user, spot_check_id):
     )
 
 
-def items_of(spot_check):
+def items_of(spot_check, *, with_guardians=False):
+    options = [
+        joinedload(SpotCheckItem.case).joinedload(Case.school),
+        joinedload(SpotCheckItem.case).joinedload(Case.village),
+        joinedload(SpotCheckItem.case).joinedload(Case.return_school),
+        joinedload(SpotCheckItem.recorded_by),
+    ]
+    if with_guardians:
+        options.append(joinedload(SpotCheckItem.case).joinedload(Case.child).selectinload(Child.guardians))
     return db.session.scalars(
         select(SpotCheckItem)
         .where(SpotCheckItem.spot_check_id == spot_check.id)
-        .options(
-            joinedload(SpotCheckItem.case).joinedload(Case.school),
-            joinedload(SpotCheckItem.case).joinedload(Case.village),
-            joinedload(SpotCheckItem.recorded_by),
-        )
+        .options(*options)
         .order_by(SpotCheckItem.position)
     ).all()
 

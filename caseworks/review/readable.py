@@ -147,6 +147,8 @@ def _stale_flagged(entry, names):
 @_says(("ladder", "create"))
 def _ladder_created(entry, names):
     after = _after(entry)
+    if entry.target_type == "Notice" and "receipt_id" in after:
+        return _("Signed delivery receipt attached to notice %(no)s", no=_text(names.target(entry)))
     if entry.target_type == "Notice":
         return _(
             "Notice issued: %(title)s %(no)s",
@@ -284,6 +286,11 @@ def _audit_broken(entry, names):
 @_says(("cases", "id_duplicate"))
 def _id_duplicate(entry, names):
     return _("ID number refused: the child is registered elsewhere")
+
+
+@_says(("visits", "assign"))
+def _look_given(entry, names):
+    return _("County look given to %(name)s", name=_text(names.users.get(_after(entry).get("assignee_id"))))
 
 
 @_says(("accounts", "login_failed"))

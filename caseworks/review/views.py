@@ -11,12 +11,13 @@ from flask_login import current_user
 
 from caseworks.cases import queries as case_queries
 from caseworks.core import clock, permissions
-from caseworks.core.choices import Role, Stage
+from caseworks.core.choices import ClosedOutcome, Role, Stage
 from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
 from caseworks.core.policy import profile_for
 from caseworks.core.views import case_roles_only, load_case, page_status, refusals, reviewers_only
 from caseworks.extensions import db
+from caseworks.ladder.forms import OUTCOME_NEEDS
 from caseworks.review import export, operations, queries
 from caseworks.review.blueprint import bp
 from caseworks.review.forms import ApproveForm, DrawSpotCheckForm, SendBackForm, SpotCheckResultForm
@@ -42,8 +43,20 @@ def _page_arg():
 @bp.route("/review")
 @reviewers_only
 def queue():
-    pagination, rows = queries.queue_page(current_user, _page_arg(), PER_PAGE)
-    return render_template("review/queue.html", pagination=pagination, rows=rows)
+    townships = case_queries.filter_options(current_user)["townships"]
+    township = positive_int(request.args.get("township"))
+    township = township if any(t.id == township for t in townships) else None
+    outcome = request.args.get("outcome") if request.args.get("outcome") in set(ClosedOutcome) else None
+    pagination, rows = queries.queue_page(current_user, _page_arg(), PER_PAGE, township=township, outcome=outcome)
+    filters = {k: v for k, v in (("township", township), ("outcome", outcome)) if v}
+    return render_template(
+        "review/queue.html",
+        pagination=pagination,
+        rows=rows,
+        townships=townships,
+        outcomes=list(OUTCOME_NEEDS),
+        filters=filters,
+    )
 
 
 def _render_review(case, *, approve_form=None, send_back_form=None, status=200):
@@ -63,6 +76,7 @@ def _render_review(case, *, approve_form=None, send_back_form=None, status=200):
         send_back_form=send_back_form,
         is_pending=case.stage == Stage.PENDING_REVIEW and request_ is not None,
         is_requester=request_ is not None and not permissions.may_decide_closure(current_user, request_),
+        decided=queries.last_decision(case) if request_ is None else None,
         field_label=field_label,
         format_value=format_value,
     ), status
@@ -188,6 +202,15 @@ def _render_spot_check(spot_check, *, form_for=None, status=200):
 @reviewers_only
 def spot_check(spot_check_id):
     return _render_spot_check(_load_spot_check(spot_check_id))
+
+
+@bp.route("/review/spot-checks/<int:spot_check_id>/print")
+@reviewers_only
+def print_spot_check(spot_check_id):
+    """The drawn sample as a field-check list to print and take along (A4)."""
+    spot_check = _load_spot_check(spot_check_id)
+    items = queries.items_of(spot_check, with_guardians=True)
+    return render_template("review/spot_check_print.html", spot_check=spot_check, items=items)
 
 
 @bp.route("/review/spot-checks/<int:spot_check_id>/items/<int:item_id>", methods=["POST"])

@@ -12,21 +12,10 @@ from caseworks.cases.forms import MultiCheckboxField, not_in_future
 from caseworks.core import images
 from caseworks.core.choices import Attitude, SupportKind, VisitMethod, Visitor, VisitOutcome, Willingness, option
 from caseworks.core.forms import DateField
+from caseworks.core.images import MAX_PHOTO_BYTES, image_type
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 4
-
-
-def image_type(data: bytes):
-    """The image type by the file's first bytes (JPEG, PNG or WebP), or None: what the browser
-    says a file is, and its name, are not trusted."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+__all__ = ["MAX_PHOTO_BYTES", "image_type"]  # used by the visit views
 
 
 class LogVisitForm(FlaskForm):
@@ -46,7 +35,11 @@ class LogVisitForm(FlaskForm):
     child_willingness = SelectField(
         _l("Child's willingness"), choices=[option("", "—"), *Willingness.choices()], validators=[Optional()]
     )
-    outcome = SelectField(_l("Outcome"), choices=[option("", "—"), *VisitOutcome.choices()])
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[option("", "—"), *VisitOutcome.choices()],
+        validators=[DataRequired(message=_l("Choose the outcome of the visit."))],
+    )
     agreed_return_date = DateField(_l("Agreed return date"), validators=[Optional()])
     next_step = TextAreaField(_l("Next step"), validators=[Optional(), Length(max=2000)])
     latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
@@ -74,9 +67,6 @@ class LogVisitForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if not self.outcome.data:
-            self.outcome.errors.append(_l("Choose the outcome of the visit."))
-            valid = False
         if self.outcome.data == VisitOutcome.AGREED_TO_RETURN:
             if not self.agreed_return_date.data:
                 self.agreed_return_date.errors.append(_l("Enter the date the family agreed the child returns."))
@@ -105,6 +95,10 @@ class LogVisitForm(FlaskForm):
 class PlanVisitForm(FlaskForm):
     due_date = DateField(_l("Due by"), validators=[InputRequired()])
     assignee_id = SelectField(_l("Who should go"), coerce=int, validators=[InputRequired()])
+
+
+class AssignLookForm(FlaskForm):
+    assignee_id = SelectField(_l("County staff member"), coerce=int, validators=[InputRequired()])
 
 
 class CancelVisitForm(FlaskForm):

@@ -8,17 +8,16 @@ differences are written back in batches.
 """
 
 from collections import defaultdict
-from datetime import timedelta
 
-from sqlalchemy import func, insert, not_, select, update
+from sqlalchemy import insert, not_, or_, select, update
 
 from caseworks.cases.models import Case
 from caseworks.core import audit, clock
-from caseworks.core.choices import Stage, VisitPurpose
+from caseworks.core.choices import Line, Role, Stage, VisitPurpose
 from caseworks.core.policy import profiles_by_county
 from caseworks.extensions import db
 from caseworks.scheduler.registry import scheduled_job
-from caseworks.visits import cadence
+from caseworks.visits import cadence, queries
 from caseworks.visits.models import Visit
 from caseworks.visits.queries import open_planned_visit, overdue_visit
 
@@ -26,7 +25,6 @@ from caseworks.visits.queries import open_planned_visit, overdue_visit
 BATCH = 5000
 
 NO_SYNC = {"synchronize_session": False}
-COUNTY_LOOK = VisitPurpose.COUNTY_LOOK.value
 
 
 def _chunks(items, size=BATCH):
@@ -46,12 +44,13 @@ class _Plan:
         self.cancels = []
         self.counts = defaultdict(int)
 
-    def add(self, case_id, due, purpose, assignee_id, counter):
+    def add(self, case_id, due, purpose, line, assignee_id, counter):
         self.inserts.append(
             {
                 "case_id": case_id,
                 "due_date": due,
                 "purpose": purpose,
+                "line": line,
                 "assignee_id": assignee_id,
                 "planned_dt": self.now,
                 "is_overdue": due < self.today,
@@ -65,6 +64,7 @@ class _Plan:
             "purpose": visit.purpose,
             "due_date": visit.due_date,
             "is_overdue": visit.is_overdue,
+            "line": visit.line,
             "assignee_id": visit.assignee_id,
         }
         row.update(values)
@@ -88,48 +88,12 @@ class _Plan:
             )
 
 
-def _plan_regular(plan, case, profile, planned):
-    """What :func:`ensure_planned` does for one case, recorded in ``plan`` instead of done."""
-    wanted = cadence.next_due(case, profile)
-    if wanted is None:
-        plan.cancel(planned, "cancelled")
-        return
-    due, purpose = wanted
-    assignee_id = case.teacher_id or case.cadre_id
-    if not planned:
-        plan.add(case.id, due, purpose, assignee_id, "planned")
-        return
-    keep, *extra = planned
-    plan.cancel(extra, "cancelled")
-    values = {}
-    if (keep.purpose, keep.due_date) != (purpose, due):
-        # a contact was logged, or the stage changed: the plan follows
-        values.update(purpose=purpose, due_date=due, is_overdue=due < plan.today)
-    if keep.assignee_id is None and assignee_id is not None:
-        values["assignee_id"] = assignee_id
-    if values:
-        plan.change(keep, "moved" if "due_date" in values else "assigned", **values)
-
-
-def _plan_county_look(plan, case, profile, planned, last_look):
-    """The county-level monthly look (每月一看): one planned visit with no assignee, due the
-    profile's interval after the last look was done (or after the case opened)."""
-    base = max(d for d in (last_look, case.opened_date) if d is not None)
-    due = base + timedelta(days=profile.county_look_interval_days)
-    if not planned:
-        plan.add(case.id, due, VisitPurpose.COUNTY_LOOK, None, "looks_planned")
-        return
-    keep, *extra = planned
-    plan.cancel(extra, "looks_cancelled")
-    if keep.due_date != due:
-        plan.change(keep, "looks_moved", due_date=due, is_overdue=due < plan.today)
-
-
 @scheduled_job("plan_visits", description="Keep one visit planned ahead for every open case", order=10, minute=5)
 def plan_visits(today):
-    """Every open case gets exactly one regular planned visit ahead, due by the cadence, as
-    :func:`ensure_planned` would leave it; cases no longer visited (pending review, closed) lose
-    their planned visits; orphans and de-facto unsupported children get the county look."""
+    """Every open case gets the planned visits :func:`ensure_planned` would leave it: one regular
+    visit ahead for each line (teacher and village cadre), the county look for orphans and
+    de-facto unsupported children, the visit before a health deferral ends; cases no longer
+    visited lose the rest."""
     plan = _Plan(clock.now(), today)
     cases = {
         row.id: row
@@ -138,49 +102,73 @@ def plan_visits(today):
                 Case.id,
                 Case.stage,
                 Case.county_id,
-                Case.last_contact_date,
                 Case.stage_entered_date,
                 Case.opened_date,
                 Case.teacher_id,
                 Case.cadre_id,
-            ).where(Case.stage != Stage.CLOSED)
+                Case.closed_outcome,
+                Case.closed_date,
+                Case.closed_until,
+            ).where(or_(Case.stage != Stage.CLOSED, Case.closed_until.is_not(None)))
         )
     }
     profiles = profiles_by_county({row.county_id for row in cases.values()})
     look_cases = set(db.session.scalars(select(Case.id).where(cadence.county_look_case())))
-    last_looks = dict(
+    contacts = queries.line_contact_dates(None)
+    last_looks = queries.last_county_looks(None)
+    reviewers = _county_people()
+    deferrals_done = set(
         db.session.execute(
-            select(Visit.case_id, func.max(Visit.visit_date))
-            .where(Visit.purpose == VisitPurpose.COUNTY_LOOK, Visit.done_dt.is_not(None))
-            .group_by(Visit.case_id)
+            select(Visit.case_id, Visit.due_date).where(
+                Visit.purpose == VisitPurpose.DEFERRAL_CHECK, Visit.done_dt.is_not(None)
+            )
         ).all()
     )
-    regular, looks, by_hand = defaultdict(list), defaultdict(list), defaultdict(list)
+    planned = defaultdict(list)
     for visit in db.session.execute(
-        select(Visit.id, Visit.case_id, Visit.due_date, Visit.purpose, Visit.assignee_id, Visit.is_overdue)
+        select(Visit.id, Visit.case_id, Visit.due_date, Visit.purpose, Visit.line, Visit.assignee_id, Visit.is_overdue)
         .where(open_planned_visit())
         .order_by(Visit.case_id, Visit.due_date, Visit.id)
     ):
-        group = looks if visit.purpose == COUNTY_LOOK else by_hand if visit.purpose == VisitPurpose.MANUAL else regular
-        group[visit.case_id].append(visit)
+        planned[visit.case_id].append(visit)
 
     for case in cases.values():
         profile = profiles[case.county_id]
-        _plan_regular(plan, case, profile, regular.pop(case.id, []))
-        if case.id in look_cases:
-            _plan_county_look(plan, case, profile, looks.pop(case.id, []), last_looks.get(case.id))
-        if cadence.rule_for(case.stage, profile) is not None:
-            by_hand.pop(case.id, None)  # a visit planned by hand stays while the case is visited
-    # what is left belongs to cases no longer visited, or no longer getting the county look
-    for visits in regular.values():
-        plan.cancel(visits, "cancelled")
-    for visits in looks.values():
-        plan.cancel(visits, "looks_cancelled")
-    for visits in by_hand.values():
-        plan.cancel(visits, "cancelled")
+        is_look_case = case.id in look_cases
+        last_look = last_looks.get(case.id)
+        look_assignee = None
+        if is_look_case and last_look and last_look[1] in reviewers.get(case.county_id, ()):
+            look_assignee = last_look[1]
+        deferral_due = cadence.deferral_check_due(case)
+        wanted = cadence.wanted_visits(
+            case,
+            profile,
+            contacts={line: contacts.get((case.id, line)) for line in Line},
+            is_look_case=is_look_case,
+            last_look=last_look[0] if last_look else None,
+            look_assignee=look_assignee,
+            deferral_done=(case.id, deferral_due) in deferrals_done,
+        )
+        inserts, changes, cancels = cadence.reconcile(
+            wanted, planned.pop(case.id, []), today, visited=cadence.rule_for(case.stage, profile) is not None
+        )
+        for slot, due, purpose, assignee_id in inserts:
+            plan.add(
+                case.id, due, purpose, slot[1] if slot[0] == "line" else None, assignee_id, _counter(slot, "planned")
+            )
+        for visit, values in changes:
+            plan.change(
+                visit, _counter(cadence.slot_of(visit), "moved" if "due_date" in values else "assigned"), **values
+            )
+        for visit in cancels:
+            plan.cancel([visit], _counter(cadence.slot_of(visit), "cancelled"))
+    # what is left belongs to closed cases
+    for visits in planned.values():
+        for visit in visits:
+            plan.cancel([visit], _counter(cadence.slot_of(visit), "cancelled"))
     plan.write()
 
-    summary = {"open_cases": len(cases), "county_look_cases": len(look_cases)}
+    summary = {"open_cases": sum(c.stage != Stage.CLOSED for c in cases.values()), "county_look_cases": len(look_cases)}
     for key in ("planned", "moved", "assigned", "cancelled", "looks_planned", "looks_moved", "looks_cancelled"):
         summary[key] = plan.counts[key]
     if plan.inserts or plan.updates or plan.cancels:
@@ -192,6 +180,28 @@ def plan_visits(today):
             data=summary,
         )
     return summary
+
+
+def _counter(slot, what):
+    """The summary's counter: county looks are counted apart from the other planned visits."""
+    return f"looks_{what}" if slot == cadence.LOOK else what
+
+
+def _county_people():
+    """``{county_id: {user ids}}`` of the active county reviewers placed at a county (the people
+    a county look can go to by default)."""
+    from caseworks.accounts.models import User
+    from caseworks.places.models import Area
+
+    found = defaultdict(set)
+    rows = db.session.execute(
+        select(User.id, Area.county_id)
+        .join(Area, Area.id == User.area_id)
+        .where(User.role == Role.COUNTY_REVIEWER, User.is_active.is_(True), Area.county_id.is_not(None))
+    )
+    for user_id, county_id in rows:
+        found[county_id].add(user_id)
+    return found
 
 
 @scheduled_job("flag_overdue_visits", description="Flag planned visits whose due date has passed", order=20, minute=10)

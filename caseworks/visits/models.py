@@ -38,6 +38,9 @@ class Visit(db.Model):
     #: who should go
     assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     purpose: Mapped[str] = mapped_column(String(16), default=VisitPurpose.MANUAL)
+    #: the line (teacher or cadre) a regular planned visit belongs to; it follows the person who
+    #: holds that line on the case
+    line: Mapped[Optional[str]] = mapped_column(String(8))
     planned_dt: Mapped[Optional[datetime]]
     cancelled_dt: Mapped[Optional[datetime]]
     #: set by the scheduler (flag_overdue_visits) when the due date passed without the visit being
@@ -53,6 +56,10 @@ class Visit(db.Model):
     #: roles that went: teacher, cadre, school_leader, township_staff
     visitors: Mapped[list[str]] = mapped_column(default=list)
     visitor_names: Mapped[str] = mapped_column(String(200), default="")
+    #: a done visit counts for the education line (the teacher or a school leader went) and/or
+    #: the government line (the village cadre or township staff went): a joint visit for both
+    is_teacher_line: Mapped[bool] = mapped_column(default=False)
+    is_cadre_line: Mapped[bool] = mapped_column(default=False)
     met_with: Mapped[str] = mapped_column(String(200), default="")
     findings: Mapped[str] = mapped_column(Text, default="")
     guardian_attitude: Mapped[Optional[str]] = mapped_column(String(16))
@@ -69,6 +76,10 @@ class Visit(db.Model):
     case = relationship("Case")
     assignee = relationship("User", foreign_keys=[assignee_id])
     logged_by = relationship("User", foreign_keys=[logged_by_id])
+
+    @property
+    def is_county_look(self):
+        return self.purpose == VisitPurpose.COUNTY_LOOK
 
     @property
     def is_done(self):

@@ -1,15 +1,16 @@
 """Every change to visits, contacts and support measures. Each function checks its rule,
 changes the objects, flushes, writes the audit entry and never commits."""
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from caseworks.core import audit, clock
-from caseworks.core.choices import VISITOR_OF_ROLE, VisitPurpose
+from caseworks.core import audit, clock, permissions
+from caseworks.core.choices import VISITOR_OF_ROLE, Line, VisitPurpose
 from caseworks.core.errors import Refused
 from caseworks.core.policy import profile_for
 from caseworks.extensions import db
-from caseworks.visits import cadence
+from caseworks.visits import cadence, queries
 from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto
 from caseworks.visits.queries import open_planned_visit, visit_by_client_uuid
 
@@ -47,48 +48,82 @@ def open_planned_visits(case):
     ).all()
 
 
-def _default_assignee(case):
-    return case.teacher_id or case.cadre_id
+def _look_assignee(case, last_look):
+    """Who the next county look goes to: the county person who made the last one, while they
+    still work for the county on this case."""
+    from caseworks.accounts.models import User
+
+    if last_look is None or last_look[1] is None:
+        return None
+    person = db.session.get(User, last_look[1])
+    if person is not None and permissions.may_log_county_look(person, case):
+        return person.id
+    return None
 
 
 def ensure_planned(case, profile=None):
-    """Keep exactly one regular planned visit ahead for an open case, due by the cadence rule
-    (visits planned by hand and the county look are kept beside it); cancel every planned visit
-    of a case that is no longer visited. Returns the regular planned visit (or None).
-    Idempotent: calling it twice changes nothing the second time."""
+    """Keep the case's planned visits as the cadence wants them: one regular visit ahead for
+    each line (the teacher and the village cadre, each due by its own cadence from its own last
+    contact, each for the person holding the line), the county's monthly look for orphans and
+    de-facto unsupported children, and the visit before a health deferral ends. Visits planned by
+    hand stay while the case is visited; everything else is cancelled. Returns the open planned
+    visits, earliest first. Idempotent: calling it twice changes nothing the second time."""
     profile = profile or profile_for(case.county_id)
-    wanted = cadence.next_due(case, profile)
-    open_visits = open_planned_visits(case)
-    now = clock.now()
-    if wanted is None:
-        for visit in open_visits:
-            visit.cancelled_dt = now
-        db.session.flush()
-        return None
-    due, purpose = wanted
-    regular = [v for v in open_visits if v.purpose not in (VisitPurpose.COUNTY_LOOK, VisitPurpose.MANUAL)]
-    keep, *extra = regular or [None]
-    for visit in extra:
+    contacts = {line: day for (_case_id, line), day in queries.line_contact_dates([case.id]).items()}
+    is_look_case = cadence.needs_county_look(case)
+    last_look = queries.last_county_looks([case.id]).get(case.id) if is_look_case else None
+    wanted = cadence.wanted_visits(
+        case,
+        profile,
+        contacts=contacts,
+        is_look_case=is_look_case,
+        last_look=last_look[0] if last_look else None,
+        look_assignee=_look_assignee(case, last_look),
+        deferral_done=_deferral_checked(case),
+    )
+    now, today = clock.now(), clock.today()
+    inserts, changes, cancels = cadence.reconcile(
+        wanted, open_planned_visits(case), today, visited=cadence.rule_for(case.stage, profile) is not None
+    )
+    for visit in cancels:
         visit.cancelled_dt = now
-    if keep is None:
-        keep = Visit(
-            case_id=case.id,
-            due_date=due,
-            purpose=purpose,
-            assignee_id=_default_assignee(case),
-            planned_dt=now,
-            is_overdue=due < clock.today(),
+    for visit, values in changes:
+        for name, value in values.items():
+            setattr(visit, name, value)
+    for slot, due, purpose, assignee_id in inserts:
+        db.session.add(
+            Visit(
+                case_id=case.id,
+                due_date=due,
+                purpose=purpose,
+                line=slot[1] if slot[0] == "line" else None,
+                assignee_id=assignee_id,
+                planned_dt=now,
+                is_overdue=due < today,
+            )
         )
-        db.session.add(keep)
-    elif (keep.purpose, keep.due_date) != (purpose, due):
-        # a contact was logged, or the case moved to a stage with another cadence: the plan follows
-        keep.purpose = purpose
-        keep.due_date = due
-        keep.is_overdue = due < clock.today()
-    if keep.assignee_id is None:
-        keep.assignee_id = _default_assignee(case)
     db.session.flush()
-    return keep
+    return open_planned_visits(case)
+
+
+def _deferral_checked(case):
+    """Whether the visit before the end of the case's health deferral was made."""
+    due = cadence.deferral_check_due(case)
+    if due is None:
+        return False
+    return (
+        db.session.scalar(
+            select(Visit.id)
+            .where(
+                Visit.case_id == case.id,
+                Visit.purpose == VisitPurpose.DEFERRAL_CHECK,
+                Visit.due_date == due,
+                Visit.done_dt.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def people_to_plan_for(case, by):
@@ -131,6 +166,42 @@ def plan_visit(case, data, by):
     return visit
 
 
+def assign_county_look(visit, case, person, by):
+    """Give the county's monthly look to a named county staff member: an active county reviewer
+    who holds the case. Once logged, the look is done; a look already logged is refused."""
+    if not visit.is_county_look or visit.done_dt or visit.cancelled_dt:
+        raise VisitError(_l("This planned visit was already logged or cancelled."))
+    if not person.is_active or not permissions.may_log_county_look(person, case):
+        raise VisitError(_l("Choose a county staff member who works on this case."), "assignee_id")
+    before = visit.assignee_id
+    visit.assignee_id = person.id
+    db.session.flush()
+    audit.record(
+        "assign",
+        f"county look given to {person.full_name}",
+        module="visits",
+        actor=by,
+        target=visit,
+        case=case,
+        data={"before": {"assignee_id": before}, "after": {"assignee_id": person.id}},
+    )
+    return visit
+
+
+def record_phones_shown(cases, by):
+    """Record that ``by`` was shown the guardians' phone numbers of ``cases`` (the visit cards of
+    "my visits" carry them, to call from the field): one audit entry per case."""
+    for case in {c.id: c for c in cases}.values():
+        audit.record(
+            "view_sensitive",
+            "guardian phones shown on my visits",
+            module="visits",
+            actor=by,
+            target=case,
+            case=case,
+        )
+
+
 def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
     """Record a visit or contact as done: fills in ``planned`` if given, else logs an unplanned
     contact. Returns ``(visit, created)``.
@@ -152,7 +223,7 @@ def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
         raise VisitError(
             _l(
                 "The case was opened on %(date)s; a visit before that belongs to no case.",
-                date=case.opened_date.isoformat(),
+                date=format_date(case.opened_date),
             ),
             "visit_date",
         )
@@ -160,9 +231,18 @@ def log_visit(case, data, by, *, planned=None, client_uuid=None, photos=()):
         raise VisitError(_l("Choose the outcome of the visit."), "outcome")
     if planned is not None and (planned.case_id != case.id or planned.done_dt or planned.cancelled_dt):
         raise VisitError(_l("This planned visit was already logged or cancelled."))
+    if not permissions.may_log_planned_visit(by, case, planned):
+        if planned is not None and planned.is_county_look:
+            raise VisitError(_l("The county's monthly look is logged by the county staff who made it."))
+        raise VisitError(_l("This planned visit is another person's: log a visit of your own instead."))
     visit = planned or Visit(case_id=case.id, purpose=VisitPurpose.MANUAL)
     for name in VISIT_FIELDS:
         setattr(visit, name, data.get(name) if data.get(name) not in ("", None) else _empty(name))
+    lines = cadence.lines_of(visit.visitors)
+    if not lines and by.role in VISITOR_OF_ROLE:  # nobody ticked: the person logging it went
+        lines = cadence.lines_of([VISITOR_OF_ROLE[by.role]])
+    visit.is_teacher_line = Line.TEACHER in lines
+    visit.is_cadre_line = Line.CADRE in lines
     visit.client_uuid = client_uuid or None
     visit.done_dt = clock.now()
     visit.logged_by_id = by.id

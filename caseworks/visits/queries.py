@@ -8,8 +8,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from caseworks.accounts.models import User
-from caseworks.cases.models import Case
+from caseworks.cases.models import Case, Child
 from caseworks.core import clock, scope
+from caseworks.core.choices import VisitPurpose
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
 from caseworks.visits.models import SupportMeasure, Visit, VisitPhoto
@@ -37,6 +38,33 @@ def case_with_overdue_visit(today, *, set_based=False):
     return scope.case_has(Visit.case_id, overdue_visit(today), set_based=set_based)
 
 
+def line_contact_dates(case_ids):
+    """``{(case_id, line): date}``: the latest done visit that counts for each line of the cases
+    (a joint visit counts for both lines)."""
+    from caseworks.core.choices import Line
+
+    found = {}
+    for line, flag in ((Line.TEACHER, Visit.is_teacher_line), (Line.CADRE, Visit.is_cadre_line)):
+        stmt = select(Visit.case_id, func.max(Visit.visit_date)).where(Visit.done_dt.is_not(None), flag.is_(True))
+        if case_ids is not None:
+            stmt = stmt.where(Visit.case_id.in_(case_ids))
+        for case_id, day in db.session.execute(stmt.group_by(Visit.case_id)):
+            found[(case_id, line)] = day
+    return found
+
+
+def last_county_looks(case_ids):
+    """``{case_id: (date, logged_by_id)}``: the latest county look logged on each case."""
+    stmt = (
+        select(Visit.case_id, Visit.visit_date, Visit.logged_by_id)
+        .where(Visit.purpose == VisitPurpose.COUNTY_LOOK, Visit.done_dt.is_not(None))
+        .order_by(Visit.case_id, Visit.visit_date, Visit.id)
+    )
+    if case_ids is not None:
+        stmt = stmt.where(Visit.case_id.in_(case_ids))
+    return {case_id: (day, by) for case_id, day, by in db.session.execute(stmt)}
+
+
 def visit_by_client_uuid(client_uuid):
     """The visit recorded under ``client_uuid`` (an offline submission sent again), or None."""
     if not client_uuid:
@@ -57,7 +85,10 @@ def my_visits(user, horizon_days=30):
             scope.case_filter(user),
             Visit.due_date <= today + timedelta(days=horizon_days),
         )
-        .options(contains_eager(Visit.case).joinedload(Case.child), contains_eager(Visit.case).joinedload(Case.village))
+        .options(
+            contains_eager(Visit.case).joinedload(Case.child).selectinload(Child.guardians),
+            contains_eager(Visit.case).joinedload(Case.village),
+        )
         .order_by(Visit.due_date, Visit.id)
         .limit(500)
     ).all()
@@ -175,7 +206,8 @@ def visits_of(case):
         .options(joinedload(Visit.assignee), joinedload(Visit.logged_by))
         .order_by(Visit.due_date.desc().nulls_last(), Visit.id.desc())
     ).all()
-    return [v for v in rows if not v.is_done], [v for v in rows if v.is_done]
+    done = sorted((v for v in rows if v.is_done), key=lambda v: (v.visit_date, v.done_dt, v.id), reverse=True)
+    return [v for v in rows if not v.is_done], done
 
 
 def photos_of(visit_ids):
@@ -202,3 +234,33 @@ def support_of(case):
 
 def scoped_visit_or_none(visit_id, user):
     return db.session.scalar(select(Visit).join(Visit.case).where(Visit.id == visit_id, scope.case_filter(user)))
+
+
+def county_people_for(case):
+    """The county staff a county look of ``case`` can be given to: active county reviewers placed
+    at the case's county, or at the city or province above it."""
+    from caseworks.core.choices import Role
+
+    places = [int(part) for part in case.county.path.split(".") if part]
+    return db.session.scalars(
+        select(User)
+        .where(User.role == Role.COUNTY_REVIEWER, User.is_active.is_(True), User.area_id.in_(places))
+        .order_by(User.full_name, User.id)
+    ).all()
+
+
+def untaken_county_looks(user, limit=50):
+    """County looks in the user's scope that nobody has been given yet, earliest first."""
+    return db.session.scalars(
+        select(Visit)
+        .join(Visit.case)
+        .where(
+            open_planned_visit(),
+            Visit.purpose == VisitPurpose.COUNTY_LOOK,
+            Visit.assignee_id.is_(None),
+            scope.case_filter(user),
+        )
+        .options(contains_eager(Visit.case).joinedload(Case.child), contains_eager(Visit.case).joinedload(Case.village))
+        .order_by(Visit.due_date, Visit.id)
+        .limit(limit)
+    ).all()

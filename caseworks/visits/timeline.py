@@ -1,5 +1,6 @@
 """Visits, contacts and support measures on a case's timeline."""
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -23,7 +24,7 @@ def done_visits(case):
             outcome=VisitOutcome.label_of(visit.outcome),
         )
         if visit.agreed_return_date:
-            title += _(" (return agreed for %(date)s)", date=visit.agreed_return_date.isoformat())
+            title += _(" (return agreed for %(date)s)", date=format_date(visit.agreed_return_date))
         detail = "\n".join(
             x for x in (visit.findings, visit.next_step and _("Next: %(step)s", step=visit.next_step)) if x
         )
@@ -33,6 +34,7 @@ def done_visits(case):
             title,
             detail,
             visit.visitor_names or (visit.logged_by.full_name if visit.logged_by else ""),
+            has_time=False,
         )
 
 
@@ -48,4 +50,5 @@ def support_measures(case):
             _("Support: %(kind)s", kind=SupportKind.label_of(row.kind)),
             f"{row.detail}（{row.responsible}）",
             row.created_by.full_name if row.created_by else "",
+            has_time=False,
         )

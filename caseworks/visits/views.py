@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseworks.core import clock, permissions
-from caseworks.core.choices import VISITOR_OF_ROLE, Role, option
+from caseworks.core.choices import VISITOR_OF_ROLE, Role, VisitMethod, option
 from caseworks.core.nav import case_panel, nav_item, posted_form
 from caseworks.core.numbers import positive_int
 from caseworks.core.views import case_roles_only, load_case, page_status, refusals, render_case
@@ -17,6 +17,7 @@ from caseworks.extensions import db
 from caseworks.visits import operations, queries
 from caseworks.visits.blueprint import bp
 from caseworks.visits.forms import (
+    AssignLookForm,
     CancelVisitForm,
     LogVisitForm,
     PlanVisitForm,
@@ -25,7 +26,7 @@ from caseworks.visits.forms import (
 )
 from caseworks.visits.models import Visit, VisitPhoto
 
-nav_item("visits.my_visits", _l("My visits"), (Role.TEACHER, Role.VILLAGE_CADRE), order=5)
+nav_item("visits.my_visits", _l("My visits"), (Role.TEACHER, Role.VILLAGE_CADRE, Role.COUNTY_REVIEWER), order=5)
 nav_item(
     "visits.overdue", _l("Overdue visits"), (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER), order=30
 )
@@ -39,8 +40,15 @@ def visits_panel(case, user):
     if may_log:
         plan_form = posted_form("visit_plan_form", PlanVisitForm)
         plan_form.assignee_id.choices = [option(u.id, u.full_name) for u in operations.people_to_plan_for(case, user)]
+    may_look = permissions.may_log_county_look(user, case)
+    look_form = None
+    if may_look:
+        look_form = AssignLookForm()
+        look_form.assignee_id.choices = [option(u.id, u.full_name) for u in queries.county_people_for(case)]
     return {
         "planned": planned,
+        "may_log_planned": {v.id for v in planned if permissions.may_log_planned_visit(user, case, v)},
+        "look_form": look_form,
         "done": done,
         "photos": queries.photos_of([v.id for v in done]),
         "may_log": may_log,
@@ -54,12 +62,14 @@ def visits_panel(case, user):
 @bp.route("/cases/<int:case_id>/visits/new", methods=["GET", "POST"])
 @case_roles_only
 def log_visit(case_id):
-    case = load_case(case_id, permissions.may_log_visit)
+    case = load_case(case_id)
     planned = None
     if request.args.get("planned"):
         planned = db.session.get(Visit, positive_int(request.args.get("planned"), 0))
         if planned is None or planned.case_id != case.id:
             abort(404)
+    if not permissions.may_log_planned_visit(current_user, case, planned):
+        abort(403)
     form = LogVisitForm()
     if request.method == "GET":
         form.client_uuid.data = str(uuid.uuid4())
@@ -83,9 +93,34 @@ def log_visit(case_id):
             flash(_("This visit was already recorded."), "info")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
         if done:
-            flash(_("The visit is recorded."), "success")
+            if form.method.data == VisitMethod.HOME_VISIT:
+                flash(_("The visit is recorded."), "success")
+            else:
+                flash(_("The contact is recorded."), "success")
             return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
     return render_template("visits/log.html", form=form, case=case, planned=planned), page_status(done)
+
+
+@bp.route("/visits/<int:visit_id>/assign", methods=["POST"])
+@case_roles_only
+def assign_county_look(visit_id):
+    """Give the county's monthly look of a case to a named county staff member."""
+    visit = queries.scoped_visit_or_none(visit_id, current_user)
+    if visit is None or not visit.is_county_look:
+        abort(404)
+    case = load_case(visit.case_id, permissions.may_log_county_look)
+    form = AssignLookForm()
+    people = queries.county_people_for(case)
+    form.assignee_id.choices = [option(u.id, u.full_name) for u in people]
+    if form.validate_on_submit():
+        with refusals() as done:
+            person = next(u for u in people if u.id == form.assignee_id.data)
+            operations.assign_county_look(visit, case, person, current_user)
+        if done:
+            flash(_("The county look is given to %(name)s.", name=person.full_name), "success")
+    else:
+        flash(_("Choose a person of the county."), "error")
+    return redirect(url_for("cases.case_detail", case_id=case.id, _anchor="visits"))
 
 
 @bp.route("/cases/<int:case_id>/visits/plan", methods=["POST"])
@@ -153,7 +188,13 @@ def photo(photo_id):
 @bp.route("/visits/mine")
 @case_roles_only
 def my_visits():
-    return render_template("visits/mine.html", groups=queries.my_visits(current_user))
+    groups = queries.my_visits(current_user)
+    cases = [v.case for group in groups.values() for v in group]
+    if cases:
+        # the cards carry the guardians' phone numbers to call from: each look is audited
+        operations.record_phones_shown(cases, current_user)
+    untaken = queries.untaken_county_looks(current_user) if current_user.role == Role.COUNTY_REVIEWER else []
+    return render_template("visits/mine.html", groups=groups, untaken=untaken)
 
 
 @bp.route("/visits/overdue")

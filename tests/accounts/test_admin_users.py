@@ -221,7 +221,7 @@ def test_create_form_prefills_the_place(client, users, login):
         ),
         ({"role": "township_official", "place": "2152000101"}, "Township official works in an area, not at a school"),
         ({"place": "2152009999"}, "No area or school has this code."),
-        ({"place": "12345"}, "Enter a 12-digit division code or a 10-digit school identification code."),
+        ({"place": "12345"}, "Choose the place where the user works."),
         ({"password": "short-pw", "confirm": "short-pw"}, "The password needs at least 10 characters."),
         ({"confirm": "another-long-password"}, "The two passwords differ."),
         ({"phone": "1381234567"}, "Enter an 11-digit mobile number"),
@@ -390,7 +390,7 @@ def test_deactivation_ends_the_session_and_blocks_login(app, client, users, logi
     assert teacher_client.get("/admin/users").status_code == 403  # logged in, just not an admin
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/users/{users.teacher.id}/deactivate", follow_redirects=True)
+    response = client.post(f"/admin/users/{users.teacher.id}/deactivate", data={"confirm": "1"}, follow_redirects=True)
     assert "was deactivated." in response.get_data(as_text=True)
     user = _user("teacher_a")
     assert not user.is_active and user.session_version == 2
@@ -409,14 +409,14 @@ def test_deactivation_revokes_the_api_token(client, users, login):
     users.teacher.api_token_hash = User.hash_token("secret-token")
     db.session.flush()
     login(users.admin)
-    client.post(f"/admin/users/{users.teacher.id}/deactivate")
+    client.post(f"/admin/users/{users.teacher.id}/deactivate", data={"confirm": "1"})
     assert _user("teacher_a").api_token_hash is None
 
 
 def test_admin_cannot_deactivate_themselves(client, users, login):
     login(users.admin)
     before = last_audit_id()
-    response = client.post(f"/admin/users/{users.admin.id}/deactivate", follow_redirects=True)
+    response = client.post(f"/admin/users/{users.admin.id}/deactivate", data={"confirm": "1"}, follow_redirects=True)
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     assert _user("admin_p").is_active
     assert audit_since(before) == []
@@ -425,16 +425,16 @@ def test_admin_cannot_deactivate_themselves(client, users, login):
 
 def test_deactivating_twice_is_refused(client, users, login):
     login(users.admin)
-    client.post(f"/admin/users/{users.teacher.id}/deactivate")
+    client.post(f"/admin/users/{users.teacher.id}/deactivate", data={"confirm": "1"})
     before = last_audit_id()
-    response = client.post(f"/admin/users/{users.teacher.id}/deactivate", follow_redirects=True)
+    response = client.post(f"/admin/users/{users.teacher.id}/deactivate", data={"confirm": "1"}, follow_redirects=True)
     assert "is already deactivated." in response.get_data(as_text=True)
     assert audit_since(before) == []
 
 
 def test_reactivate(client, users, login):
     login(users.admin)
-    client.post(f"/admin/users/{users.teacher.id}/deactivate")
+    client.post(f"/admin/users/{users.teacher.id}/deactivate", data={"confirm": "1"})
     before = last_audit_id()
     response = client.post(f"/admin/users/{users.teacher.id}/reactivate", follow_redirects=True)
     assert "was reactivated." in response.get_data(as_text=True)

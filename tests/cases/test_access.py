@@ -29,7 +29,7 @@ from caseworks.core import clock
 from caseworks.core.choices import CaseKind, Role, Stage
 from caseworks.extensions import db
 from caseworks.inbox.models import Message
-from caseworks.ladder.models import Notice, Transfer
+from caseworks.ladder.models import Notice, NoticeReceipt, Transfer
 from caseworks.review.models import SpotCheck, SpotCheckItem
 from caseworks.visits.models import Visit, VisitPhoto
 from tests.conftest import _ConnectionSession
@@ -49,6 +49,7 @@ OBJECTS = {
     "transfer_id": "transfer",
     "visit_id": "visit",
     "photo_id": "photo",
+    "receipt_id": "receipt",
     "message_id": "message",
     "spot_check_id": "spot_check",
     "item_id": "spot_check_item",
@@ -141,18 +142,21 @@ MATRIX = [
     row("GET",  "ladder.issue_notice",      (403, 403, 403, 200, 403, 403, L), NOT_FOUND),
     row("POST", "ladder.issue_notice",      (403, 403, 403, 422, 403, 403, L), NOT_FOUND),
     row("GET",  "ladder.show_notice",       (200, 200, 200, 200, 200, 403, L), NOT_FOUND),
+    row("POST", "ladder.attach_receipt",    (403, 403, 403, 422, 403, 403, L), NOT_FOUND),
+    row("GET",  "ladder.receipt_photo",     (200, 200, 200, 200, 200, 403, L), NOT_FOUND),
     row("POST", "ladder.serve_notice",      (403, 403, 403, 422, 403, 403, L), NOT_FOUND),
     row("POST", "ladder.add_legal_step",    (403, 403, 403, 403, 403, 403, L), NOT_FOUND),
     row("POST", "ladder.add_legal_step",    (403, 403, 403, 422, 422, 403, L), NOT_FOUND, case_id="judicial_case"),
     row("GET",  "ladder.transfer_case",     (403, 403, 200, 200, 403, 403, L), NOT_FOUND),
     row("POST", "ladder.transfer_case",     (403, 403, 422, 422, 403, 403, L), NOT_FOUND),
     # a transfer into township 1: only that township's official accepts or declines it
-    row("POST", "ladder.accept_transfer",   (404, 404, 404, 302, 404, 403, L), NOT_FOUND),
+    row("POST", "ladder.accept_transfer",   (404, 404, 404, 422, 404, 403, L), NOT_FOUND),  # asks the school
     row("POST", "ladder.decline_transfer",  (404, 404, 404, 302, 404, 403, L), NOT_FOUND),
     # -- visits ----------------------------------------------------------------------------------------------
     row("GET",  "visits.log_visit",         (200, 200, 200, 200, 403, 403, L), NOT_FOUND),
     row("POST", "visits.log_visit",         (422, 422, 422, 422, 403, 403, L), NOT_FOUND),
     row("POST", "visits.plan_visit",        (422, 422, 422, 422, 403, 403, L), NOT_FOUND),
+    row("POST", "visits.assign_county_look", (403, 403, 403, 403, 302, 403, L), NOT_FOUND, visit_id="look"),
     row("POST", "visits.cancel_visit",      (302, 302, 302, 302, 403, 403, L), NOT_FOUND),
     row("POST", "visits.add_support",       (422, 422, 422, 422, 403, 403, L), NOT_FOUND),
     row("GET",  "visits.photo",             (200, 200, 200, 200, 200, 403, L), NOT_FOUND),
@@ -170,6 +174,7 @@ MATRIX = [
     row("GET",  "review.spot_checks",       (403, 403, 403, 403, 200, 403, L)),
     row("POST", "review.spot_checks",       (403, 403, 403, 403, 422, 403, L)),
     row("GET",  "review.spot_check",        (403, 403, 403, 403, 200, 403, L), REVIEWER_NOT_FOUND),
+    row("GET",  "review.print_spot_check",  (403, 403, 403, 403, 200, 403, L), REVIEWER_NOT_FOUND),
     row("POST", "review.record_result",     (403, 403, 403, 403, 422, 403, L), REVIEWER_NOT_FOUND),
     row("GET",  "review.case_history",      (200, 200, 200, 200, 200, 403, L), NOT_FOUND),
     row("GET",  "review.audit_log",         (403, 403, 403, 403, 200, 403, L)),
@@ -290,6 +295,9 @@ def build_world(places, users, make_case, make_user):
     )
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
     photo = add(VisitPhoto(visit_id=done.id, filename="door.png", content_type="image/png", data=png))
+    receipt = add(NoticeReceipt(notice_id=notice.id, filename="receipt.jpg", content_type="image/png", data=png))
+    # a county look (每月一看) planned for the case
+    look = add(Visit(case_id=case.id, due_date=today + timedelta(days=5), purpose="county_look", planned_dt=now))
     spot_check = SpotCheck(
         county_id=p.county_a.id,
         drawn_by_id=u.county_reviewer.id,
@@ -321,6 +329,8 @@ def build_world(places, users, make_case, make_user):
             "transfer": transfer.id,
             "visit": visit.id,
             "photo": photo.id,
+            "receipt": receipt.id,
+            "look": look.id,
             "spot_check": spot_check.id,
             "spot_check_item": spot_check.items[0].id,
             "township": p.town_a1.id,

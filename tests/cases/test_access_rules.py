@@ -90,8 +90,9 @@ def test_a_village_cadre_takes_no_step_on_a_case_they_only_see(client, login, us
     assert response.status_code != 302  # refused: 422 today, 403 once the view asks allowed_for
     assert _fresh(village_case).stage == Stage.VERIFICATION
     assert db.session.scalars(select(StageChange)).all() == []
-    # once assigned, the same cadre may
+    # once assigned (and the teacher's line held too, 双线控辍), the same cadre may
     village_case.cadre_id = users.village_cadre.id
+    village_case.teacher_id = users.teacher.id
     db.session.flush()
     response = client.post(url, data={"version": village_case.version, "evidence": "三天未到校"})
     assert response.status_code == 302
@@ -124,7 +125,7 @@ def notice(make_case, users, places):
     return notice
 
 
-SERVICE = {"served_to": "王大山", "served_by": "李乡长"}
+SERVICE = {"served_to": "王大山", "served_by": "李乡长", "service_method": "direct"}
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ def form_data(places):
             "village_id": str(places.vil_a1a.id),
             "address": "新场村二组8号",
             "school_id": str(places.school_a1.id),
-            "grade": "七年级",
+            "grade": "六年级",
             "kind": "dropped_out",
             "dropout_date": "2026-09-01",
             "reasons": ["study_aversion"],

@@ -12,7 +12,7 @@ from tests.fixtures.jobs import run
 
 
 def log(case, user, planned=None):
-    data = {"visit_date": clock.today(), "method": "phone", "outcome": "not_at_home"}
+    data = {"visit_date": clock.today(), "method": "phone", "outcome": "not_at_home", "visitors": ["teacher"]}
     return operations.log_visit(case, data, user, planned=planned)
 
 

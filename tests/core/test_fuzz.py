@@ -319,5 +319,5 @@ def test_the_crawl_finds_the_case_forms(client, login, users, world):
     login(users.township_official)
     targets = crawl(client, [f"/cases/{c.id}" for c in world])
     posted = {path for method, path in targets if method == "post"}
-    assert any(p.endswith("/notices/new") or "/step/" in p for p in posted), posted
+    assert any(p.endswith("/notices/new") or "/transitions/" in p for p in posted), posted
     assert date.today()  # noqa: DTZ011 - only that the module's imports are used

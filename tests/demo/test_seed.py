@@ -18,6 +18,7 @@ from caseworks.core.choices import (
     AreaLevel,
     CaseKind,
     ClosedOutcome,
+    Line,
     NoticeKind,
     Role,
     Stage,
@@ -35,6 +36,8 @@ from caseworks.ladder.transitions import persuasion_counts
 from caseworks.places.models import Area, School
 from caseworks.review import queries
 from caseworks.visits import cadence
+from caseworks.visits import queries as visit_queries
+from caseworks.visits.jobs import plan_visits
 from caseworks.visits.models import SupportMeasure, Visit
 
 DEMO_USERS = ("teacher1", "principal1", "cadre1", "township1", "reviewer1", "admin")
@@ -161,7 +164,9 @@ def test_done_visits_are_complete_and_dated_within_their_case(seeded):
         assert r.opened_date <= r.visit_date <= today
         assert r.done_dt is not None and r.method and r.outcome in outcomes
         assert r.visitors and r.findings and r.next_step and r.stage_at_visit
-        if r.teacher_id or r.cadre_id:
+        if "county_staff" in r.visitors:  # the county's monthly look, logged by the county
+            assert r.logged_by_id not in (r.teacher_id, r.cadre_id)
+        elif r.teacher_id or r.cadre_id:
             assert r.logged_by_id in (r.teacher_id, r.cadre_id)
         if r.outcome == "agreed_to_return":
             assert r.agreed_return_date > r.visit_date
@@ -185,7 +190,7 @@ def test_last_contact_is_the_latest_done_visit(seeded):
         assert stale == expected, case_id
 
 
-def test_every_open_visited_case_has_one_regular_planned_visit_by_the_cadence(seeded):
+def test_every_open_visited_case_has_a_planned_visit_for_each_line_by_the_cadence(seeded):
     profile = defaults()
     today = clock.today()
     cases = db.session.scalars(select(Case).options(selectinload(Case.child).selectinload(Child.group_rows))).all()
@@ -199,30 +204,42 @@ def test_every_open_visited_case_has_one_regular_planned_visit_by_the_cadence(se
             .group_by(Visit.case_id)
         ).all()
     )
+    contacts = visit_queries.line_contact_dates(None)
+    reviewer = db.session.scalar(select(User).where(User.username == "reviewer1"))
     overdue = 0
     visited = 0
     for case in cases:
         regular = [v for v in planned[case.id] if v.purpose != VisitPurpose.COUNTY_LOOK]
         looks = [v for v in planned[case.id] if v.purpose == VisitPurpose.COUNTY_LOOK]
-        wanted = cadence.next_due(case, profile)
-        if wanted is None:
-            assert not planned[case.id], case
+        if cadence.rule_for(case.stage, profile) is None:
+            # a health deferral is visited a month before it ends; nothing else is planned
+            wanted = cadence.deferral_check_due(case)
+            assert [(v.purpose, v.due_date) for v in planned[case.id]] == (
+                [("deferral_check", wanted)] if wanted else []
+            ), case
             continue
         visited += 1
-        assert len(regular) == 1, case
-        visit = regular[0]
-        assert (visit.due_date, visit.purpose) == (wanted[0], wanted[1]), case
-        assert visit.assignee_id in (case.teacher_id, case.cadre_id)
-        assert visit.is_overdue == (visit.due_date < today)
-        assert visit.planned_dt is not None
-        overdue += visit.is_overdue
+        assert sorted(v.line for v in regular) == ["cadre", "teacher"], case
+        for visit in regular:
+            line = Line(visit.line)
+            wanted = cadence.next_due(case, profile, line, contacts.get((case.id, line)))
+            assert (visit.due_date, visit.purpose) == wanted, case
+            assert visit.assignee_id == getattr(case, line.case_attr)
+            assert visit.is_overdue == (visit.due_date < today)
+            assert visit.planned_dt is not None
+            overdue += visit.is_overdue
         assert len(looks) == (1 if cadence.needs_county_look(case) else 0), case
         if looks:  # due a month after the last look done (or after the case opened), as the scheduler has it
             base = max(d for d in (last_look.get(case.id), case.opened_date) if d)
             assert looks[0].due_date == base + timedelta(days=profile.county_look_interval_days), case
-            assert looks[0].assignee_id is None
+            assert looks[0].assignee_id == (reviewer.id if case.id in last_look else None)
     assert visited > 1000
-    assert 0.08 <= overdue / visited <= 0.2
+    assert 0.08 <= overdue / (2 * visited) <= 0.25
+    # the scheduler finds the plan as it would make it
+    summary = plan_visits(today)
+    assert {k: v for k, v in summary.items() if k not in ("open_cases", "county_look_cases")} == dict.fromkeys(
+        ("planned", "moved", "assigned", "cancelled", "looks_planned", "looks_moved", "looks_cancelled"), 0
+    )
 
 
 def test_demo_users_see_every_section_of_my_visits(seeded, client):

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from flask_babel import format_date
 from sqlalchemy import select
 
 from caseworks.core import clock
@@ -49,8 +50,10 @@ def test_reminders_over_several_days_are_never_repeated(day0, make_case, users, 
         counts.append(kinds_by_user(users))
     final = counts[-1]
     # one "due" and one "overdue" per planned visit, whatever the number of runs
-    visit = open_planned(case)[0]
+    visit = open_planned(case, line="teacher")[0]
     assert final[("teacher", "visit_due")] == 1 and final[("teacher", "visit_overdue")] == 1
+    # the village cadre is reminded of their own planned visit (双线控辍)
+    assert final[("village_cadre", "visit_due")] == 1 and final[("village_cadre", "visit_overdue")] == 1
     assert final[("other_teacher", "visit_due")] == 1 and final[("other_teacher", "visit_overdue")] == 1
     # stale after 30 days without contact: teacher and cadre told once each
     assert final[("teacher", "case_stale")] == 1 and final[("village_cadre", "case_stale")] == 1
@@ -59,13 +62,15 @@ def test_reminders_over_several_days_are_never_repeated(day0, make_case, users, 
     assert final[("township_official", "overdue_digest")] == 40 - 7
     assert final[("other_township_official", "overdue_digest")] == 0
     digests = messages(kind="overdue_digest")
-    assert digests[-1].subject == "Overdue visits in 通州镇: 2" and digests[-1].case_id is None
+    # each case has a visit for each line; the other case's cadre line is held by nobody yet
+    assert digests[-1].subject == "Overdue visits in 通州镇: 4" and digests[-1].case_id is None
     assert len({m.dedupe_key for m in digests}) == len(digests)
     for m in messages():
         if m.kind in ("visit_due", "visit_overdue", "case_stale"):
             assert m.case_id in (case.id, other.id)
     due = messages(kind="visit_due", user_id=users.teacher.id)[0]
-    assert due.subject == f"Visit due on {visit.due_date.isoformat()}: case {case.id}, 新场村"
+    # dates as the interface shows them everywhere (English in the tests: "Mar 9, 2026")
+    assert due.subject == f"Visit due on {format_date(visit.due_date)}: case {case.id}, 新场村"
     assert visit.reminded_dt is not None
 
 
@@ -73,7 +78,7 @@ def test_logging_the_visit_starts_a_new_round(day0, make_case, users, no_smtp):
     case = make_case(teacher=users.teacher)
     clock.advance(days=6)
     run()
-    first = open_planned(case)[0]
+    first = open_planned(case, line="teacher")[0]
     operations.log_visit(
         case, {"visit_date": clock.today(), "method": "home_visit", "outcome": "refused"}, users.teacher, planned=first
     )
@@ -115,7 +120,7 @@ def test_email_sent_once_when_smtp_is_configured(app, day0, make_case, users, sm
     with SmtpSink() as sink:
         smtp_url(sink.url)
         summary = run()["send_reminders"]
-        assert summary["visit_overdue"] == 1 and summary["case_stale"] == 2
+        assert summary["visit_overdue"] == 2 and summary["case_stale"] == 2  # each line's visit
         teacher_messages = messages(user_id=users.teacher.id)
         assert summary["emailed"] == len(teacher_messages) == 2
         assert all(m.emailed_dt is not None for m in teacher_messages)

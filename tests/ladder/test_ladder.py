@@ -90,7 +90,12 @@ def test_a_case_walked_from_suspected_to_closed(client, login, users, case):
     assert (
         client.post(
             f"/notices/{notice.id}/serve",
-            data={"served_date": (DAY0 + timedelta(days=5)).isoformat(), "served_to": "王大山", "served_by": "李乡长"},
+            data={
+                "served_date": (DAY0 + timedelta(days=5)).isoformat(),
+                "served_to": "王大山",
+                "served_by": "李乡长",
+                "service_method": "direct",
+            },
         ).status_code
         == 422
     )  # served before... the future
@@ -98,7 +103,12 @@ def test_a_case_walked_from_suspected_to_closed(client, login, users, case):
     assert (
         client.post(
             f"/notices/{notice.id}/serve",
-            data={"served_date": served_on.isoformat(), "served_to": "王大山", "served_by": "李乡长"},
+            data={
+                "served_date": served_on.isoformat(),
+                "served_to": "王大山",
+                "served_by": "李乡长",
+                "service_method": "direct",
+            },
         ).status_code
         == 302
     )
@@ -151,8 +161,8 @@ def test_a_case_walked_from_suspected_to_closed(client, login, users, case):
     )
     assert response.status_code == 302
     assert case.stage == Stage.RETURNED and case.monitoring_until == clock.today() + timedelta(days=30)
-    [planned] = visit_ops.open_planned_visits(case)
-    assert planned.purpose == "monitoring"
+    planned = visit_ops.open_planned_visits(case)
+    assert {(v.line, v.purpose) for v in planned} == {("teacher", "monitoring"), ("cadre", "monitoring")}
     _days(29)
     assert jobs.end_monitoring(clock.today()) == {"to_review": 0}
     _days(1)
@@ -372,7 +382,7 @@ def test_a_transfer_between_two_townships(client, login, users, make_case, place
     assert client.post(f"/cases/{case_id}/reveal").status_code == 403
     assert _step(client, case, "request_closure", reason="x", outcome="aged_out").status_code == 403
     transfer = db.session.scalars(select(Transfer)).one()
-    assert client.post(f"/transfers/{transfer.id}/accept").status_code == 302
+    assert client.post(f"/transfers/{transfer.id}/accept", data={"school_id": places.school_a2.id}).status_code == 302
     db.session.expire_all()
     assert (case.village_id, case.township_id, case.school_id) == (
         places.vil_a2a.id,

@@ -83,6 +83,15 @@ def test_two_people_confirming_at_once_record_one_change(client, login, users, s
 def test_an_at_risk_child_who_stops_attending_goes_onto_the_ladder(client, login, users, make_case):
     case = make_case(kind=CaseKind.AT_RISK, teacher=users.teacher)
     login(users.teacher)
+    # nobody holds the government line yet: the teacher cannot take the case out of support
+    refused = client.post(
+        f"/cases/{case.id}/transitions/stopped_attending",
+        data={"reason": "本周连续五天未到校", "version": case.version},
+    )
+    assert refused.status_code == 422
+    assert "No village cadre yet" in refused.get_data(as_text=True)
+    case.cadre_id = users.village_cadre.id
+    db.session.flush()
     response = client.post(
         f"/cases/{case.id}/transitions/stopped_attending",
         data={"reason": "本周连续五天未到校", "version": case.version},

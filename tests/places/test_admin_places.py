@@ -398,6 +398,6 @@ def test_deactivate_and_reactivate_a_school(client, users, places, login):
 def test_school_deactivation_allowed_once_its_users_are_deactivated(client, users, places, login):
     login(users.admin)
     for user in (users.teacher, users.teacher2, users.school_admin):
-        assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 302
+        assert client.post(f"/admin/users/{user.id}/deactivate", data={"confirm": "1"}).status_code == 302
     response = client.post(f"/admin/schools/{places.school_a1.id}/deactivate", follow_redirects=True)
     assert "通州镇中心小学 was deactivated." in response.get_data(as_text=True)

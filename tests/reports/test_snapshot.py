@@ -57,7 +57,8 @@ def test_snapshot_counts_per_county_and_township(day0, make_case, users, places)
     assert county_a["open_by_stage"]["school_persuasion"] == 1 and county_a["open_by_stage"]["verification"] == 1
     assert "closed" not in county_a["open_by_stage"]
     assert county_a["open_by_kind"] == {"suspected": 1, "at_risk": 1, "dropped_out": 2, "never_enrolled": 0}
-    assert (county_a["overdue_visits"], county_a["stale_cases"]) == (1, 1)
+    # case a's teacher and village cadre each have an overdue visit of their own
+    assert (county_a["overdue_visits"], county_a["stale_cases"]) == (2, 1)
     assert (county_a["missing_teacher"], county_a["missing_cadre"], county_a["unassigned"]) == (1, 2, 2)
     assert (county_a["returns_this_term"], county_a["relapses_this_term"]) == (1, 1)
     assert county_a["term_start"] == "2026-02-01"

@@ -11,6 +11,7 @@ built as the demo generator builds them) and the tests read what they wrote.
 
 import ast
 import html
+import io
 import re
 from collections import Counter
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ import pytest
 from flask import current_app
 from flask_babel import force_locale
 from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy import event, select
 
 from caseworks import ROOT
@@ -31,7 +33,7 @@ from caseworks.cases.queries import CaseFilters
 from caseworks.core import audit, clock, idnumber, policy
 from caseworks.core import jobs as core_jobs
 from caseworks.core.audit import AuditEntry
-from caseworks.core.choices import CaseKind, ClosedOutcome, Role, Stage
+from caseworks.core.choices import CaseKind, ClosedOutcome, Role, Stage, VisitPurpose
 from caseworks.extensions import db
 from caseworks.ladder import jobs as ladder_jobs
 from caseworks.ladder import operations as ladder_ops
@@ -42,6 +44,7 @@ from caseworks.review import export, readable
 from caseworks.review import operations as review_ops
 from caseworks.visits import jobs as visit_jobs
 from caseworks.visits import operations as visit_ops
+from caseworks.visits.models import Visit
 from tests.review.conftest import DAY0
 
 #: every writer of the trail, ``(file, function)``, and the entries it writes, one per call
@@ -82,6 +85,9 @@ WRITERS = {
     ("caseworks/ladder/transitions.py", "apply"): [("ladder", "transition", "Case", None)],
     ("caseworks/ladder/operations.py", "issue_notice"): [("ladder", "create", "Notice", None)],
     ("caseworks/ladder/operations.py", "record_service"): [("ladder", "change", "Notice", None)],
+    ("caseworks/ladder/operations.py", "attach_receipt"): [("ladder", "create", "Notice", "receipt_id")],
+    ("caseworks/visits/operations.py", "assign_county_look"): [("visits", "assign", "Visit", None)],
+    ("caseworks/visits/operations.py", "record_phones_shown"): [("visits", "view_sensitive", "Case", None)],
     ("caseworks/ladder/operations.py", "record_legal_step"): [("ladder", "create", "LegalStep", None)],
     ("caseworks/ladder/operations.py", "request_transfer"): [("ladder", "create", "Transfer", None)],
     ("caseworks/ladder/operations.py", "accept_transfer"): [("ladder", "transfer", "Case", "after")],
@@ -206,7 +212,7 @@ def _case_data(places, **overrides):
         "village_id": places.vil_a1a.id,
         "groups": ["left_behind"],
         "guardians": [{"name": "王大山", "relation": "father", "phone": "13800138000", "is_working_away": True}],
-        "grade": "七年级",
+        "grade": "六年级",
         "class_name": "2班",
         "dropout_date": None,
         "situation": "连续三天未到校",
@@ -384,8 +390,20 @@ def write_every_kind(users, places, make_case):
     official = users.township_official
     notice = ladder_ops.issue_notice(case, {"kind": "urge", "recipient": "王大山", "deadline_days": 15}, official)
     ladder_ops.record_service(
-        notice, case, {"served_date": today(), "served_to": "王大山", "served_by": "李乡长"}, official
+        notice,
+        case,
+        {"served_date": today(), "served_to": "王大山", "served_by": "李乡长", "service_method": "direct"},
+        official,
     )
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(png, "PNG")
+    receipt = {"filename": "回证.jpg", "content_type": "image/jpeg", "data": png.getvalue()}
+    ladder_ops.attach_receipt(notice, case, receipt, official)
+    visit_ops.record_phones_shown([case], users.teacher)
+    look = Visit(case_id=case.id, due_date=today(), purpose=VisitPurpose.COUNTY_LOOK, planned_dt=clock.now())
+    db.session.add(look)
+    db.session.flush()
+    visit_ops.assign_county_look(look, case, users.county_reviewer2, users.county_reviewer)
     transitions.apply(case, "escalate_administrative", official, reason="乡镇劝返无效")
     clock.advance(days=16)
     visit_jobs.flag_overdue_visits(today())

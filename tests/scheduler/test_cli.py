@@ -33,12 +33,12 @@ def test_once_runs_every_job_in_order(app, day0, make_case, users):
     assert names == [*(spec.name for spec in runner.load_jobs()), "total"]
     assert set(JOB_NAMES) <= set(names)
     assert all(line.split()[1] == "done" for line in lines[:-1]), result.output
-    assert '"planned": 1' in lines[0]
+    assert '"planned": 2' in lines[0]  # one visit for each line
     runs = job_runs()
     assert [r.job for r in runs] == names[:-1]
     assert all(r.is_manual and r.status == "done" and r.slot.startswith("manual:") for r in runs)
-    assert runs[0].summary["planned"] == 1 and runs[0].finished_dt is not None
-    assert len(open_planned(case)) == 1
+    assert runs[0].summary["planned"] == 2 and runs[0].finished_dt is not None
+    assert len(open_planned(case)) == 2  # one for each line
 
 
 def test_once_with_a_job_runs_only_that_job(app, day0, make_case, users):
@@ -73,9 +73,9 @@ def test_a_cron_slot_runs_once(app, day0, make_case, users):
     first = runner.run_job(spec, slot="2026-03-02T09:05:00+08:00")
     second = runner.run_job(spec, slot="2026-03-02T09:05:00+08:00")
     assert (first.status, second.status) == ("done", "slot_taken")
-    assert first.summary["planned"] == 1
+    assert first.summary["planned"] == 2  # one visit for each line
     assert [(r.slot, r.is_manual) for r in job_runs()] == [("2026-03-02T09:05:00+08:00", False)]
-    assert db.session.scalar(select(func.count()).select_from(Visit)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 2
 
 
 def test_fire_claims_the_slot_of_the_trigger(app, day0, make_case, users):
@@ -87,7 +87,7 @@ def test_fire_claims_the_slot_of_the_trigger(app, day0, make_case, users):
     runner.fire(app, "plan_visits", trigger)
     db.session.expire_all()
     assert [(r.job, r.slot) for r in job_runs()] == [("plan_visits", "2026-03-02T09:05:00+08:00")]
-    assert db.session.scalar(select(func.count()).select_from(Visit)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 2  # one for each line, once
 
 
 def test_slot_for_is_the_latest_fire_time():

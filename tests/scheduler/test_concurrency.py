@@ -70,7 +70,7 @@ def many_cases(make_case, make_child, users, places):
     db.session.commit()
 
 
-def assert_one_planned_visit_per_open_case():
+def assert_one_planned_visit_per_line_of_each_open_case():
     open_regular = (
         select(Visit.case_id, func.count().label("n"))
         .where(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.purpose != VisitPurpose.COUNTY_LOOK)
@@ -84,7 +84,8 @@ def assert_one_planned_visit_per_open_case():
     ).all()
     assert len(rows) == 61
     for case_id, stage, n in rows:
-        assert n == (0 if stage == Stage.PENDING_REVIEW else 1), (case_id, stage, n)
+        # one for the teacher's line and one for the village cadre's (双线控辍)
+        assert n == (0 if stage == Stage.PENDING_REVIEW else 2), (case_id, stage, n)
     looks = db.session.execute(
         select(Visit.case_id, func.count())
         .where(Visit.done_dt.is_(None), Visit.cancelled_dt.is_(None), Visit.purpose == VisitPurpose.COUNTY_LOOK)
@@ -106,8 +107,8 @@ def test_two_manual_runs_at_once_take_turns(many_cases):
         # the job lock made the second wait for the first to commit
         assert first.finished_dt <= second.started_dt or second.finished_dt <= first.started_dt, (first, second)
     planned = sorted(r.summary["planned"] for r in by_job["plan_visits"])
-    assert planned == [0, 60]
-    assert_one_planned_visit_per_open_case()
+    assert planned == [0, 120]
+    assert_one_planned_visit_per_line_of_each_open_case()
 
 
 def test_two_processes_firing_the_same_slot_run_each_job_once(many_cases):
@@ -120,7 +121,7 @@ def test_two_processes_firing_the_same_slot_run_each_job_once(many_cases):
     statuses = [line.split()[1] for out in outputs for line in out.splitlines()]
     assert statuses.count("done") == len(jobs) and len(statuses) == 2 * len(jobs)
     assert set(statuses) <= {"done", "busy", "slot_taken"}
-    assert_one_planned_visit_per_open_case()
+    assert_one_planned_visit_per_line_of_each_open_case()
 
 
 def test_one_leader_at_a_time(app):

@@ -73,7 +73,7 @@ def test_a_client_uuid_is_one_visit_on_the_page_and_in_the_api(client, login, us
     sent = str(uuid.uuid4())
     login(users.teacher)
     first = client.post(f"/cases/{case.id}/visits/new", data=_visit_data(sent), follow_redirects=True)
-    assert "The visit is recorded." in first.get_data(as_text=True)
+    assert "The contact is recorded." in first.get_data(as_text=True)  # a phone call, not a home visit
     again = client.post(f"/cases/{case.id}/visits/new", data=_visit_data(sent), follow_redirects=True)
     assert "This visit was already recorded." in again.get_data(as_text=True)
     elsewhere = client.post(f"/cases/{other.id}/visits/new", data=_visit_data(sent))

@@ -41,8 +41,14 @@ def _planned(case):
     return operations.open_planned_visits(case)
 
 
+def _line(case, line):
+    [visit] = [v for v in _planned(case) if v.line == line]
+    return visit
+
+
 def test_a_teacher_logs_a_planned_visit_and_the_next_is_planned(client, login, users, case):
-    planned = operations.ensure_planned(case)
+    operations.ensure_planned(case)
+    planned = _line(case, "teacher")
     assert planned.due_date == case.opened_date + timedelta(days=7)  # on the ladder: weekly
     login(users.teacher)
     page = client.get(f"/cases/{case.id}/visits/new?planned={planned.id}").get_data(as_text=True)
@@ -54,8 +60,10 @@ def test_a_teacher_logs_a_planned_visit_and_the_next_is_planned(client, login, u
     assert done.done_dt is not None and done.outcome == "agreed_to_return" and done.visitors == ["teacher", "cadre"]
     assert done.stage_at_visit == Stage.SCHOOL_PERSUASION
     assert case.last_contact_date == TODAY
-    [following] = _planned(case)
-    assert following.due_date == TODAY + timedelta(days=7)
+    # a joint visit (teacher and cadre went): the next visit of each line counts from it
+    following = _line(case, "teacher")
+    assert following.id != planned.id and following.due_date == TODAY + timedelta(days=7)
+    assert _line(case, "cadre").due_date == TODAY + timedelta(days=7)
     timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Home visit: Agreed to return" in timeline and "孩子在家帮忙农活" in timeline
     assert (
@@ -225,12 +233,15 @@ def test_support_measures(client, login, users, case):
 
 def test_the_cadence_follows_the_stage(case, make_case, users):
     planned = operations.ensure_planned(case)
-    assert (planned.purpose, planned.due_date) == ("ladder", case.opened_date + timedelta(days=7))
-    assert operations.ensure_planned(case).id == planned.id  # idempotent
+    assert {(v.line, v.purpose, v.due_date) for v in planned} == {
+        ("teacher", "ladder", case.opened_date + timedelta(days=7)),
+        ("cadre", "ladder", case.opened_date + timedelta(days=7)),
+    }
+    assert operations.ensure_planned(case) == planned  # idempotent
     support = make_case(kind="at_risk", teacher=users.teacher, opened_date=TODAY, stage_entered_date=TODAY)
-    assert operations.ensure_planned(support).due_date == TODAY + timedelta(days=30)
+    assert {v.due_date for v in operations.ensure_planned(support)} == {TODAY + timedelta(days=30)}
     case.stage = Stage.PENDING_REVIEW
-    assert operations.ensure_planned(case) is None
+    assert operations.ensure_planned(case) == []
     assert _planned(case) == []
 
 
