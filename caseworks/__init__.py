@@ -20,6 +20,7 @@ FEATURES = (
     "accounts",
     "places",
     "cases",
+    "enrolment",
     "visits",
     "inbox",
     "ladder",

@@ -156,7 +156,15 @@ def photo(photo_id):
 @bp.route("/visits/mine")
 @case_roles_only
 def my_visits():
-    return render_template("visits/mine.html", groups=queries.my_visits(current_user))
+    from caseworks.enrolment.forms import TaskDoneForm
+    from caseworks.enrolment.queries import open_contact_tasks
+
+    return render_template(
+        "visits/mine.html",
+        groups=queries.my_visits(current_user),
+        contact_tasks=open_contact_tasks(current_user),
+        task_form=TaskDoneForm(),
+    )
 
 
 @bp.route("/visits/overdue")

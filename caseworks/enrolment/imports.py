@@ -1,0 +1,656 @@
+"""Importing a file into the enrolment register or a matching list: receive it, match its
+columns, check every row (the preview), and, once the user confirms, write the valid rows in one
+transaction. Each function checks its rule, changes the objects, flushes, writes the audit entry
+and never commits; large files are checked and written by the scheduler process
+(:mod:`caseworks.enrolment.jobs`) through the same functions."""
+
+import hashlib
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select, update
+
+from caseworks.cases.models import Child, ChildGroup
+from caseworks.core import audit, clock, idnumber
+from caseworks.core.choices import EnrolmentStatus, Grade, ImportKind, ImportStatus, SpecialGroup
+from caseworks.core.errors import Refused
+from caseworks.enrolment import columns
+from caseworks.enrolment.checking import Checker, Places, reason_text, schools_for_batch
+from caseworks.enrolment.models import Enrolment, ImportBatch, ListEntry
+from caseworks.enrolment.reading import UnreadableFile, clean_text, is_blank, read_sheet
+from caseworks.extensions import db
+from caseworks.places.models import Area, School
+
+#: rows worked through between two looks at the database (and two progress reports)
+CHUNK = 2000
+#: changed and invalid rows kept for the preview page (the error file has all of them)
+PREVIEW_ROWS = 200
+#: the fields of a roster row compared with the register; a difference makes the row "changed"
+ROSTER_FIELDS = (
+    "name",
+    "school_id",
+    "grade",
+    "class_name",
+    "student_no",
+    "village_id",
+    "household_place",
+    "guardian_name",
+    "guardian_phone",
+    "status",
+)
+LIST_FIELDS = ("name", "village_id", "note")
+
+
+class ImportError_(Refused):
+    """A rule of imports refused the step."""
+
+
+def background_rows():
+    """Files with more rows than this are checked and imported by the scheduler process."""
+    return current_app.config.get("IMPORT_BACKGROUND_ROWS", 3000)
+
+
+# -- receiving a file ----------------------------------------------------------------------
+
+
+def receive_file(kind, filename, content, user, *, school=None, area=None, school_year):
+    """Keep an uploaded file as an import waiting to be checked. A roster is for one school the
+    user owns, or (for a township or county) for their schools, each row naming its own.
+    ``user`` None is the import command, run on the server by the county's IT staff."""
+    from caseworks.core import permissions
+
+    kind = ImportKind(kind)
+    if len(content or b"") > current_app.config.get("IMPORT_MAX_BYTES", 40 * 1024 * 1024):
+        raise ImportError_(_l("The file is too large: split it by school."), "file")
+    if (
+        user is not None
+        and not permissions.may_import_list(user, kind)
+        or user is not None
+        and (kind == ImportKind.ROSTER and not permissions.may_import_roster(user, school.id if school else None))
+    ):
+        raise ImportError_(_l("You may not import this file."))
+    if not content:
+        raise ImportError_(_l("The file is empty."), "file")
+    if kind != ImportKind.ROSTER:
+        school = None
+    batch = ImportBatch(
+        kind=kind,
+        status=ImportStatus.WAITING_CHECK,
+        user_id=user.id if user is not None else None,
+        school_id=school.id if school else None,
+        area_id=area.id if area is not None else None,
+        school_year=school_year,
+        filename=(filename or "file")[-200:],
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+        content=content,
+        created_dt=clock.now(),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def importer_area(user):
+    """The area whose lists a user imports: a township official's township, a county reviewer's
+    county (or city, province); None for school staff."""
+    from caseworks.core.choices import Role
+
+    if user.role in (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER):
+        return user.area
+    return None
+
+
+def count_rows(batch):
+    """How many rows the file has (the header included): decides whether it is checked and
+    imported in the request or in the background."""
+    from caseworks.enrolment.reading import EXCEL_SUFFIXES, decode_text
+
+    if batch.filename.lower().endswith(EXCEL_SUFFIXES):
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        try:
+            return CalamineWorkbook.from_filelike(io.BytesIO(batch.content)).get_sheet_by_index(0).height
+        except (CalamineError, ValueError, IndexError, OSError):
+            raise UnreadableFile(_l("This file cannot be read as a spreadsheet; save it again as .xlsx.")) from None
+    if not batch.filename.lower().endswith((".csv", ".txt")):
+        raise UnreadableFile(_l("Choose an .xlsx, .xls or .csv file."))
+    return decode_text(batch.content).count("\n") + 1
+
+
+def restart_import(batch, *, stalled):
+    """Start again an import that failed, or whose background run was killed (``stalled``):
+    nothing of it was written, so it goes back to waiting to be checked or imported."""
+    if batch.status != ImportStatus.FAILED and not stalled:
+        raise ImportError_(_l("This import is not stopped."))
+    batch.status = ImportStatus.WAITING if batch.confirmed_dt else ImportStatus.WAITING_CHECK
+    batch.error = None
+    db.session.flush()
+
+
+# -- checking: the preview --------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What checking (or importing) a file found."""
+
+    counts: Counter = field(default_factory=Counter)
+    changed: list = field(default_factory=list)
+    invalid: list = field(default_factory=list)
+    #: pupils missing from the file were not marked left (some rows' ID numbers were unreadable)
+    left_withheld: bool = False
+
+
+def _rows_of(batch):
+    """The header and the data rows of the batch's file (blank rows dropped)."""
+    rows = read_sheet(batch.filename, batch.content)
+    if not rows:
+        raise ImportError_(_l("The file has no rows."))
+    header_at = columns.find_header(rows, batch.kind)
+    headers = [clean_text(h) for h in rows[header_at][1]]
+    data = [(line, cells) for line, cells in rows[header_at + 1 :] if not is_blank(cells)]
+    return headers, data
+
+
+def _checker(batch, headers):
+    school = batch.school
+    schools = schools_for_batch(batch.user, batch.school_id) if batch.kind == ImportKind.ROSTER else []
+    area = batch.area
+    places = Places(schools, area_path=area.path if area is not None and batch.kind != ImportKind.ROSTER else None)
+    if area is not None and not places.county_ids:
+        places.county_ids = _counties_in(area)
+    return Checker(batch.kind, batch.mapping, headers, places, school=school)
+
+
+def _counties_in(area):
+    if area.county_id is not None:
+        return {area.county_id}
+    return set(db.session.scalars(select(Area.id).where(Area.level == "county", Area.path.startswith(area.path))))
+
+
+def check_import(batch, *, progress=None):
+    """Read and check every row of the file without writing to the register; keep the counts and a
+    sample of the changed and invalid rows for the preview. A required column that is not
+    recognised stops at the column-matching step."""
+    return _run(batch, write=False, progress=progress)
+
+
+def invalid_rows(batch):
+    """Every invalid row of the file (:class:`caseworks.enrolment.checking.Row`), in file order."""
+    rows = []
+    _run(batch, write=False, progress=None, keep_invalid=rows)
+    return rows
+
+
+def set_mapping(batch, mapping):
+    """The user matched the file's columns by hand: check the file again with their choice."""
+    if batch.status not in (ImportStatus.NEEDS_MAPPING, ImportStatus.READY):
+        raise ImportError_(_l("This import has gone past matching its columns."))
+    batch.mapping = {k: int(v) for k, v in mapping.items() if v is not None and int(v) >= 0}
+    batch.status = ImportStatus.WAITING_CHECK
+    db.session.flush()
+
+
+def confirm_import(batch, user, *, only_valid):
+    """The user confirms: nothing was written before. A file with invalid rows goes in only when
+    the user chose to import only the valid rows."""
+    if batch.status != ImportStatus.READY:
+        raise ImportError_(_l("This import is not waiting for confirmation."))
+    if user is not None and batch.user_id != user.id:
+        raise ImportError_(_l("Only the person who uploaded the file confirms it."))
+    counts = batch.counts or {}
+    if counts.get("invalid") and not only_valid:
+        raise ImportError_(
+            _l(
+                "%(count)s rows are invalid: correct them (download the error file) and import again, or import "
+                "only the valid rows.",
+                count=counts["invalid"],
+            )
+        )
+    batch.only_valid = bool(only_valid)
+    batch.confirmed_dt = clock.now()
+    batch.status = ImportStatus.WAITING
+    db.session.flush()
+
+
+def apply_import(batch, *, progress=None):
+    """Write the confirmed file into the register, in the caller's one transaction: new pupils
+    and children added, changed ones updated, pupils gone from their school's roster marked left
+    (never deleted); for lists, the entries replaced within the importer's area and the poverty
+    list's children given their special group. The file is checked again as it is written, so
+    what goes in is what the register holds now. Audited with the file's name, hash and counts."""
+    outcome = _run(batch, write=True, progress=progress)
+    batch.status = ImportStatus.DONE
+    batch.finished_dt = clock.now()
+    db.session.flush()
+    audit.record(
+        "import",
+        f"{batch.kind} imported: {batch.filename}",
+        module="enrolment",
+        actor=batch.user,
+        target=batch,
+        data={
+            "filename": batch.filename,
+            "sha256": batch.sha256,
+            "school_id": batch.school_id,
+            "area_id": batch.area_id,
+            "school_year": batch.school_year,
+            "only_valid": batch.only_valid,
+            "counts": dict(batch.counts),
+        },
+    )
+    return outcome
+
+
+def _run(batch, *, write, progress, keep_invalid=None):
+    headers, data = _rows_of(batch)
+    batch.headers = headers
+    batch.total_rows = len(data)
+    if not batch.mapping:
+        batch.mapping = columns.recognise(headers, batch.kind)
+    missing = columns.missing_required(batch.mapping, batch.kind, school_chosen=batch.school_id is not None)
+    if missing:
+        if write:
+            raise ImportError_(_l("Some required columns are not matched."))
+        batch.status = ImportStatus.NEEDS_MAPPING
+        db.session.flush()
+        return Outcome()
+    checker = _checker(batch, headers)
+    writer = _Writer(batch, write)
+    outcome = Outcome()
+
+    # the same ID number twice in one file: every such row is refused, naming the others
+    lines_of = {}
+    for line, cells in data:
+        number = idnumber.normalise(checker.text(cells, "id_number"))
+        if number:
+            lines_of.setdefault(number, []).append(line)
+    unreadable_ids = False
+    seen_ids = set()
+    for start in range(0, len(data), CHUNK):
+        chunk = []
+        for line, cells in data[start : start + CHUNK]:
+            row = checker.check(line, cells)
+            number = row.values.get("id_number")
+            raw = idnumber.normalise(checker.text(cells, "id_number"))
+            if raw and len(lines_of.get(raw, ())) > 1:
+                others = [str(n) for n in lines_of[raw] if n != line]
+                row.refuse("id_duplicate", lines=", ".join(others))
+            if number:
+                seen_ids.add(number)
+            else:
+                unreadable_ids = True
+            if row.is_valid:
+                chunk.append(row)
+            else:
+                outcome.counts["invalid"] += 1
+                if keep_invalid is not None:
+                    keep_invalid.append(row)
+                if len(outcome.invalid) < PREVIEW_ROWS:
+                    outcome.invalid.append(_invalid_summary(row))
+        writer.rows(chunk, outcome)
+        if progress is not None:
+            progress(min(start + CHUNK, len(data)))
+    if unreadable_ids:
+        outcome.left_withheld = True
+    else:
+        writer.gone(seen_ids, outcome)
+    for key in ("new", "changed", "unchanged", "invalid", "left"):
+        outcome.counts.setdefault(key, 0)
+    if keep_invalid is not None:
+        return outcome
+    batch.counts = dict(outcome.counts, left_withheld=outcome.left_withheld)
+    if not write:
+        batch.preview = {"changed": outcome.changed, "invalid": outcome.invalid}
+        batch.status = ImportStatus.READY
+    db.session.flush()
+    return outcome
+
+
+def _invalid_summary(row):
+    return {
+        "line": row.line,
+        "name": row.values.get("name", ""),
+        "reasons": [[code, params] for code, params in row.reasons],
+    }
+
+
+def reasons_of(summary):
+    """The reasons of an invalid row of the preview, as text."""
+    return [reason_text(code, params) for code, params in summary["reasons"]]
+
+
+class _Writer:
+    """Compares checked rows with what the register holds and, when writing, writes them."""
+
+    def __init__(self, batch, write):
+        self.batch = batch
+        self.write = write
+        self.kind = ImportKind(batch.kind)
+        self.now = clock.now()
+        self.today = clock.today()
+        self._school_names = {}
+        self._village_names = {}
+        #: the schools the file's rows are for (a multi-school roster marks only their pupils left)
+        self.seen_schools = set()
+
+    # rows of the file ------------------------------------------------------------------------
+
+    def rows(self, rows, outcome):
+        if not rows:
+            return
+        numbers = [r.values["id_number"] for r in rows]
+        children = {
+            c.id_number: c
+            for c in db.session.execute(
+                select(Child.id, Child.id_number, Child.name, Child.household_village_id).where(
+                    Child.id_number.in_(numbers)
+                )
+            )
+        }
+        if self.kind == ImportKind.ROSTER:
+            self._roster_rows(rows, children, outcome)
+        else:
+            self._list_rows(rows, children, outcome)
+
+    def _new_children(self, rows, children):
+        """Insert the children not registered yet; their ids by ID number."""
+        fresh = [r for r in rows if r.values["id_number"] not in children]
+        if not fresh or not self.write:
+            return {}
+        values = [
+            {
+                "name": r.values["name"],
+                "gender": idnumber.gender_of(r.values["id_number"]),
+                "birth_date": idnumber.birth_date_of(r.values["id_number"]),
+                "id_number": r.values["id_number"],
+                "student_no": r.values.get("student_no"),
+                "household_village_id": r.values.get("village_id"),
+                "address": r.values.get("address") or "",
+                "created_dt": self.now,
+            }
+            for r in fresh
+        ]
+        made = db.session.execute(
+            insert(Child).returning(Child.id, Child.id_number, sort_by_parameter_order=True), values
+        ).all()
+        return {number: child_id for child_id, number in made}
+
+    def _roster_rows(self, rows, children, outcome):
+        year = self.batch.school_year
+        child_ids = [c.id for c in children.values()]
+        enrolments = {}
+        if child_ids:
+            for e in db.session.scalars(
+                select(Enrolment).where(Enrolment.school_year == year, Enrolment.child_id.in_(child_ids))
+            ):
+                enrolments[e.child_id] = e
+        new_ids = self._new_children(rows, children)
+        inserts, updates, renames = [], [], []
+        for row in rows:
+            v = row.values
+            self.seen_schools.add(v["school"].id)
+            wanted = {
+                "name": v["name"],
+                "school_id": v["school"].id,
+                "grade": v["grade"],
+                "class_name": v.get("class_name") or "",
+                "student_no": v.get("student_no"),
+                "village_id": v.get("village_id"),
+                "household_place": v.get("household_place") or "",
+                "guardian_name": v.get("guardian_name") or "",
+                "guardian_phone": v.get("guardian_phone") or "",
+                "status": EnrolmentStatus.ENROLLED.value,
+            }
+            child = children.get(v["id_number"])
+            enrolment = enrolments.get(child.id) if child else None
+            if enrolment is None:
+                outcome.counts["new"] += 1
+                if self.write:
+                    child_id = child.id if child else new_ids[v["id_number"]]
+                    inserts.append(
+                        {
+                            "child_id": child_id,
+                            "school_year": year,
+                            **{k: wanted[k] for k in ROSTER_FIELDS if k != "name"},
+                            "left_date": None,
+                            "import_id": self.batch.id,
+                            "created_dt": self.now,
+                            "updated_dt": None,
+                        }
+                    )
+                if child is not None and child.name != v["name"] and self.write:
+                    renames.append({"id": child.id, "name": v["name"]})
+                continue
+            have = {k: getattr(enrolment, k) for k in ROSTER_FIELDS if k != "name"}
+            have["name"] = child.name
+            diff = {k: (have[k], wanted[k]) for k in ROSTER_FIELDS if (have[k] or None) != (wanted[k] or None)}
+            if not diff:
+                outcome.counts["unchanged"] += 1
+                continue
+            outcome.counts["changed"] += 1
+            if len(outcome.changed) < PREVIEW_ROWS:
+                outcome.changed.append(self._change_summary(row, diff))
+            if self.write:
+                if "name" in diff:
+                    renames.append({"id": child.id, "name": v["name"]})
+                changed = {k: wanted[k] for k in diff if k != "name"}
+                if changed:
+                    updates.append(
+                        {
+                            "id": enrolment.id,
+                            **changed,
+                            "left_date": None,
+                            "import_id": self.batch.id,
+                            "updated_dt": self.now,
+                        }
+                    )
+        if self.write:
+            if inserts:
+                db.session.execute(insert(Enrolment), inserts)
+            for group in _same_keys(updates):
+                db.session.execute(update(Enrolment), group)
+            if renames:
+                db.session.execute(update(Child), renames)
+
+    def _list_rows(self, rows, children, outcome):
+        year, kind = self.batch.school_year, self.kind
+        child_ids = [c.id for c in children.values()]
+        entries = {}
+        if child_ids:
+            for e in db.session.scalars(
+                select(ListEntry).where(
+                    ListEntry.kind == kind, ListEntry.school_year == year, ListEntry.child_id.in_(child_ids)
+                )
+            ):
+                entries[e.child_id] = e
+        grouped = set()
+        if kind == ImportKind.POVERTY and child_ids:
+            grouped = set(
+                db.session.scalars(
+                    select(ChildGroup.child_id).where(
+                        ChildGroup.child_id.in_(child_ids), ChildGroup.group == SpecialGroup.POVERTY
+                    )
+                )
+            )
+        new_ids = self._new_children(rows, children)
+        inserts, updates, groups, places = [], [], [], []
+        for row in rows:
+            v = row.values
+            child = children.get(v["id_number"])
+            child_id = child.id if child else new_ids.get(v["id_number"])
+            wanted = {"name": v["name"], "village_id": v.get("village_id"), "note": v.get("note") or ""}
+            entry = entries.get(child.id) if child else None
+            needs_group = kind == ImportKind.POVERTY and (child is None or child.id not in grouped)
+            if child is not None and child.household_village_id is None and v.get("village_id") and self.write:
+                places.append({"id": child.id, "household_village_id": v["village_id"]})
+            if needs_group and self.write:
+                groups.append({"child_id": child_id, "group": SpecialGroup.POVERTY.value})
+            if entry is None:
+                outcome.counts["new"] += 1
+                if self.write:
+                    inserts.append(
+                        {
+                            "kind": kind.value,
+                            "school_year": year,
+                            "child_id": child_id,
+                            "area_id": self.batch.area_id,
+                            "village_id": wanted["village_id"],
+                            "note": wanted["note"],
+                            "import_id": self.batch.id,
+                            "created_dt": self.now,
+                        }
+                    )
+                continue
+            have = {"name": child.name, "village_id": entry.village_id, "note": entry.note}
+            diff = {k: (have[k], wanted[k]) for k in LIST_FIELDS if (have[k] or None) != (wanted[k] or None)}
+            if entry.area_id != self.batch.area_id:
+                diff["area_id"] = (entry.area_id, self.batch.area_id)
+            if needs_group:
+                diff["group"] = ("", SpecialGroup.POVERTY.value)
+            if not diff:
+                outcome.counts["unchanged"] += 1
+                continue
+            outcome.counts["changed"] += 1
+            if len(outcome.changed) < PREVIEW_ROWS:
+                outcome.changed.append(self._change_summary(row, diff))
+            if self.write:
+                updates.append(
+                    {
+                        "id": entry.id,
+                        "village_id": wanted["village_id"],
+                        "note": wanted["note"],
+                        "area_id": self.batch.area_id,
+                        "import_id": self.batch.id,
+                    }
+                )
+        if self.write:
+            if inserts:
+                db.session.execute(insert(ListEntry), inserts)
+            if updates:
+                db.session.execute(update(ListEntry), updates)
+            if groups:
+                db.session.execute(insert(ChildGroup), groups)
+            if places:
+                db.session.execute(update(Child), places)
+
+    # what the file no longer holds -----------------------------------------------------------
+
+    def gone(self, seen_ids, outcome):
+        """Pupils of the roster's schools (this school year) missing from the file are marked
+        left; a list's entries within the importer's area missing from it are removed."""
+        if self.kind == ImportKind.ROSTER:
+            schools = [self.batch.school_id] if self.batch.school_id else sorted(self.seen_schools)
+            if not schools:
+                return
+            rows = db.session.execute(
+                select(Enrolment.id, Child.id_number)
+                .join(Child, Child.id == Enrolment.child_id)
+                .where(
+                    Enrolment.school_id.in_(schools),
+                    Enrolment.school_year == self.batch.school_year,
+                    Enrolment.status == EnrolmentStatus.ENROLLED,
+                )
+            ).all()
+            gone = [eid for eid, number in rows if number not in seen_ids]
+            outcome.counts["left"] += len(gone)
+            if self.write:
+                for start in range(0, len(gone), CHUNK):
+                    db.session.execute(
+                        update(Enrolment),
+                        [
+                            {
+                                "id": eid,
+                                "status": EnrolmentStatus.LEFT.value,
+                                "left_date": self.today,
+                                "import_id": self.batch.id,
+                                "updated_dt": self.now,
+                            }
+                            for eid in gone[start : start + CHUNK]
+                        ],
+                    )
+            return
+        rows = db.session.execute(
+            select(ListEntry.id, Child.id_number)
+            .join(Child, Child.id == ListEntry.child_id)
+            .where(
+                ListEntry.kind == self.kind,
+                ListEntry.school_year == self.batch.school_year,
+                ListEntry.area_id == self.batch.area_id,
+            )
+        ).all()
+        gone = [eid for eid, number in rows if number not in seen_ids]
+        outcome.counts["left"] += len(gone)
+        if self.write and gone:
+            for start in range(0, len(gone), CHUNK):
+                db.session.execute(ListEntry.__table__.delete().where(ListEntry.id.in_(gone[start : start + CHUNK])))
+
+    # the preview's words ---------------------------------------------------------------------
+
+    def _change_summary(self, row, diff):
+        return {
+            "line": row.line,
+            "name": row.values["name"],
+            "id_number": idnumber.mask(row.values["id_number"]),
+            "changes": {k: [self._shown(k, a), self._shown(k, b)] for k, (a, b) in diff.items()},
+        }
+
+    def _shown(self, key, value):
+        if value in (None, ""):
+            return ""
+        if key == "school_id":
+            if value not in self._school_names:
+                self._school_names[value] = db.session.scalar(select(School.name).where(School.id == value))
+            return self._school_names[value]
+        if key in ("village_id", "area_id"):
+            if value not in self._village_names:
+                self._village_names[value] = db.session.scalar(select(Area.name).where(Area.id == value))
+            return self._village_names[value]
+        if key == "grade":
+            return str(Grade.label_of(value))
+        if key == "status":
+            return str(EnrolmentStatus.label_of(value))
+        if key == "group":
+            return str(SpecialGroup.label_of(value))
+        return str(value)
+
+
+def _same_keys(rows):
+    groups = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
+
+
+# -- the error file ---------------------------------------------------------------------------
+
+
+def error_workbook(batch, user):
+    """The invalid rows of the file as an .xlsx, each with its reasons in a last column, ready to
+    correct and import again; every cell written as inert text. Its download is audited."""
+    from caseworks.enrolment.sheets import write_workbook
+
+    invalid = []
+    headers, _data = _rows_of(batch)
+    _run(batch, write=False, progress=None, keep_invalid=invalid)
+    reason_header = str(_l("Reasons"))
+    rows = [
+        [clean_text(c) for c in row.cells] + ["；".join(reason_text(code, params) for code, params in row.reasons)]
+        for row in invalid
+    ]
+    width = max([len(headers)] + [len(r) - 1 for r in rows])
+    padded_headers = headers + [""] * (width - len(headers))
+    rows = [r[:-1] + [""] * (width - len(r) + 1) + [r[-1]] for r in rows]
+    audit.record(
+        "export",
+        f"invalid rows of {batch.filename} downloaded",
+        module="enrolment",
+        actor=user,
+        target=batch,
+        data={"rows": len(rows), "sha256": batch.sha256},
+    )
+    return write_workbook(str(_l("Invalid rows")), padded_headers + [reason_header], rows)
