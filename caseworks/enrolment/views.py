@@ -163,6 +163,9 @@ def _check_now_or_later(batch):
 
 
 def _load_batch(batch_id):
+    """An import through the user's schools and area (404 outside), for the roles that own
+    rosters (403 for the others)."""
+    _require(current_user.role in permissions.ROSTER_OWNERS)
     batch = queries.batch_or_none(batch_id, current_user)
     if batch is None:
         abort(404)

@@ -160,6 +160,11 @@ CHECKED_ELSEWHERE = {
     "/account": "tests/accounts/test_session_security.py",
     "/cases/<int:case_id>/assign/<line>": "the assign/teacher and assign/cadre rows above",
     "/cases/<int:case_id>/step/<name>": "the step rows above",
+    "/enrolment": "tests/enrolment/test_access.py",
+    "/imports/": "tests/enrolment/test_access.py",
+    "/matching": "tests/enrolment/test_access.py",
+    "/attendance": "tests/enrolment/test_access.py",
+    "/contact-tasks/": "tests/enrolment/test_access.py",
 }
 PUBLIC = {"/login", "/logout", "/healthz", "/lang/<code>", "/static/<path:filename>", "/"}
 CASE_SPECIFIC = [r for r in ROUTES if "{id}" in r[1]]
