@@ -19,7 +19,7 @@ class Column:
     required: bool = False
 
 
-NAME = Column("name", _l("Name"), ("姓名", "学生姓名", "儿童姓名", "名字", "学生名称", "name"), True)
+NAME = Column("name", _l("Child's name"), ("姓名", "学生姓名", "儿童姓名", "名字", "学生名称", "name"), True)
 ID_NUMBER = Column(
     "id_number",
     _l("Resident ID number"),

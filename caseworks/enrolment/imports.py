@@ -637,7 +637,7 @@ def error_workbook(batch, user):
     invalid = []
     headers, _data = _rows_of(batch)
     _run(batch, write=False, progress=None, keep_invalid=invalid)
-    reason_header = str(_l("Reasons"))
+    reason_header = str(_l("Why the row is refused"))
     rows = [
         [clean_text(c) for c in row.cells] + ["；".join(reason_text(code, params) for code, params in row.reasons)]
         for row in invalid

@@ -36,7 +36,7 @@ nav_item("enrolment.attendance", _l("Attendance"), permissions.SCHOOL_STAFF, ord
 
 #: the words of the preview's "before → after" columns
 CHANGE_LABELS = {
-    "name": _l("Name"),
+    "name": _l("Child's name"),
     "school_id": _l("School"),
     "grade": _l("Grade"),
     "class_name": _l("Class"),

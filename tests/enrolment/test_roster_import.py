@@ -204,7 +204,7 @@ def test_the_error_file_holds_each_invalid_row_with_its_reason_as_inert_text(cli
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     table = [[c for c in row] for row in sheet.iter_rows()]
-    assert [c.value for c in table[0]] == HEADER + ["Reasons"]
+    assert [c.value for c in table[0]] == HEADER + ["Why the row is refused"]
     assert len(table) == 3
     for row in table:
         for cell in row:
