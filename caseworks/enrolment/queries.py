@@ -6,7 +6,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from caseworks.cases.models import Child
 from caseworks.core import clock, scope
-from caseworks.core.choices import EnrolmentStatus
+from caseworks.core.choices import EnrolmentStatus, Grade
 from caseworks.core.terms import school_year_of
 from caseworks.enrolment.models import ContactTask, Enrolment, ImportBatch
 from caseworks.extensions import db
@@ -56,8 +56,8 @@ def register_counts(user, school_year):
 
 
 def classes_of(school_id, school_year):
-    """``[(grade, class name, pupils)]`` of a school's roll, for the attendance sheet."""
-    return db.session.execute(
+    """``[(grade, class name, pupils)]`` of a school's roll, for the attendance sheet, by grade."""
+    rows = db.session.execute(
         select(Enrolment.grade, Enrolment.class_name, func.count())
         .where(
             Enrolment.school_id == school_id,
@@ -65,8 +65,9 @@ def classes_of(school_id, school_year):
             Enrolment.status == EnrolmentStatus.ENROLLED,
         )
         .group_by(Enrolment.grade, Enrolment.class_name)
-        .order_by(Enrolment.grade, Enrolment.class_name)
     ).all()
+    order = {g.value: i for i, g in enumerate(Grade)}
+    return sorted(rows, key=lambda r: (order.get(r[0], 99), r[1]))
 
 
 def class_roll(school_id, school_year, grade, class_name):
