@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
@@ -12,6 +12,7 @@ class UploadForm(FlaskForm):
     school_id = SelectField(_l("School"), coerce=int, validators=[InputRequired()])
     school_year = SelectField(_l("School year"), coerce=int, validators=[InputRequired()])
     file = FileField(_l("File (.xlsx, .xls or .csv)"), validators=[FileRequired()])
+    partial = BooleanField(_l("The file holds only some pupils: do not mark the others as left"))
 
 
 class AttendanceForm(FlaskForm):

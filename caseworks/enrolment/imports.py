@@ -42,6 +42,8 @@ ROSTER_FIELDS = (
     "status",
 )
 LIST_FIELDS = ("name", "village_id", "note")
+#: the error file's last column, in each language: a file that has it is a corrected error file
+REASON_HEADERS = {"错误原因", "whytherowisrefused"}
 
 
 class ImportError_(Refused):
@@ -56,7 +58,7 @@ def background_rows():
 # -- receiving a file ----------------------------------------------------------------------
 
 
-def receive_file(kind, filename, content, user, *, school=None, area=None, school_year):
+def receive_file(kind, filename, content, user, *, school=None, area=None, school_year, partial=False):
     """Keep an uploaded file as an import waiting to be checked. A roster is for one school the
     user owns, or (for a township or county) for their schools, each row naming its own.
     ``user`` None is the import command, run on the server by the county's IT staff."""
@@ -83,6 +85,7 @@ def receive_file(kind, filename, content, user, *, school=None, area=None, schoo
         school_id=school.id if school else None,
         area_id=area.id if area is not None else None,
         school_year=school_year,
+        is_partial=bool(partial),
         filename=(filename or "file")[-200:],
         sha256=hashlib.sha256(content).hexdigest(),
         size_bytes=len(content),
@@ -250,6 +253,8 @@ def _run(batch, *, write, progress, keep_invalid=None):
     headers, data = _rows_of(batch)
     batch.headers = headers
     batch.total_rows = len(data)
+    if any(columns.normalise_header(h) in REASON_HEADERS for h in headers):
+        batch.is_partial = True  # a corrected error file holds only the rows that were refused
     if not batch.mapping:
         batch.mapping = columns.recognise(headers, batch.kind)
     missing = columns.missing_required(batch.mapping, batch.kind, school_chosen=batch.school_id is not None)
@@ -295,7 +300,9 @@ def _run(batch, *, write, progress, keep_invalid=None):
         writer.rows(chunk, outcome)
         if progress is not None:
             progress(min(start + CHUNK, len(data)))
-    if unreadable_ids:
+    if batch.is_partial:
+        pass
+    elif unreadable_ids:
         outcome.left_withheld = True
     else:
         writer.gone(seen_ids, outcome)

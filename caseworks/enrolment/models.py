@@ -85,6 +85,9 @@ class ImportBatch(db.Model):
     preview: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: the user chose to import the valid rows and leave the invalid ones
     only_valid: Mapped[bool] = mapped_column(default=False)
+    #: the file holds only some pupils (a corrected error file, or as the user said): those
+    #: missing from it are not marked left
+    is_partial: Mapped[bool] = mapped_column(default=False)
     error: Mapped[Optional[str]] = mapped_column(Text)
     created_dt: Mapped[datetime] = mapped_column(default=clock.now)
     confirmed_dt: Mapped[Optional[datetime]]

@@ -143,6 +143,7 @@ def new_import():
                 school=school,
                 area=imports.importer_area(current_user),
                 school_year=form.school_year.data,
+                partial=form.partial.data,
             )
             _check_now_or_later(batch)
         if done:

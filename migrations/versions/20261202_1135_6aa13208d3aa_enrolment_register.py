@@ -42,6 +42,7 @@ def upgrade():
     sa.Column('counts', sa.JSON(), nullable=False),
     sa.Column('preview', sa.JSON(), nullable=False),
     sa.Column('only_valid', sa.Boolean(), nullable=False),
+    sa.Column('is_partial', sa.Boolean(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('confirmed_dt', sa.DateTime(timezone=True), nullable=True),

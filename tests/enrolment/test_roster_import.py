@@ -233,3 +233,20 @@ def test_a_township_imports_a_roster_naming_each_rows_school(client, login, user
     client.post(f"/imports/{batch.id}/confirm", data={"only_valid": "1"})
     schools = set(db.session.scalars(select(Enrolment.school_id)))
     assert schools == {places.school_a1.id, places.school_a1j.id}
+
+
+def test_a_corrected_error_file_adds_its_rows_and_marks_nobody_left(client, principal, places):
+    rows = [pupil(1), pupil(2), pupil(3, 姓名="")]
+    batch = _batch(upload(client, csv_bytes(rows), "roster.csv", school_id=places.school_a1.id))
+    client.post(f"/imports/{batch.id}/confirm", data={"only_valid": "1"})
+    assert _enrolments() == 2
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/imports/{batch.id}/errors.xlsx").data))
+    workbook.active["A2"] = "王小三"
+    corrected = io.BytesIO()
+    workbook.save(corrected)
+    again = _batch(upload(client, corrected.getvalue(), "errors.xlsx", school_id=places.school_a1.id))
+    assert again.is_partial
+    assert (again.counts["new"], again.counts["invalid"], again.counts["left"]) == (1, 0, 0)
+    client.post(f"/imports/{again.id}/confirm")
+    assert _enrolments() == 3
+    assert db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.status == "left")) == 0
