@@ -300,12 +300,8 @@ def _run(batch, *, write, progress, keep_invalid=None):
         writer.rows(chunk, outcome)
         if progress is not None:
             progress(min(start + CHUNK, len(data)))
-    if batch.is_partial:
-        pass
-    elif unreadable_ids:
-        outcome.left_withheld = True
-    else:
-        writer.gone(seen_ids, outcome)
+    if not batch.is_partial:
+        writer.gone(seen_ids, outcome, withhold=unreadable_ids)
     for key in ("new", "changed", "unchanged", "invalid", "left"):
         outcome.counts.setdefault(key, 0)
     if keep_invalid is not None:
@@ -547,9 +543,10 @@ class _Writer:
 
     # what the file no longer holds -----------------------------------------------------------
 
-    def gone(self, seen_ids, outcome):
+    def gone(self, seen_ids, outcome, *, withhold=False):
         """Pupils of the roster's schools (this school year) missing from the file are marked
-        left; a list's entries within the importer's area missing from it are removed."""
+        left; a list's entries within the importer's area missing from it are removed. When some
+        rows' ID numbers could not be read (``withhold``) nobody is: they may be those rows."""
         if self.kind == ImportKind.ROSTER:
             schools = [self.batch.school_id] if self.batch.school_id else sorted(self.seen_schools)
             if not schools:
@@ -564,6 +561,9 @@ class _Writer:
                 )
             ).all()
             gone = [eid for eid, number in rows if number not in seen_ids]
+            if withhold:
+                outcome.left_withheld = bool(gone)
+                return
             outcome.counts["left"] += len(gone)
             if self.write:
                 for start in range(0, len(gone), CHUNK):
@@ -591,6 +591,9 @@ class _Writer:
             )
         ).all()
         gone = [eid for eid, number in rows if number not in seen_ids]
+        if withhold:
+            outcome.left_withheld = bool(gone)
+            return
         outcome.counts["left"] += len(gone)
         if self.write and gone:
             for start in range(0, len(gone), CHUNK):

@@ -5,6 +5,7 @@ import io
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from caseworks.core import idnumber
 
@@ -50,10 +51,19 @@ def xlsx_bytes(rows, header=HEADER, title_row=None):
         sheet.append([title_row])
     sheet.append(header)
     for row in rows:
-        sheet.append([row.get(h) for h in header])
+        sheet.append([_cell(sheet, row.get(h)) for h in header])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _cell(sheet, value):
+    """Text stays text, as in a column formatted as text (openpyxl would make "=..." a formula)."""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=None)
+        cell.value, cell.data_type = value, "s"
+        return cell
+    return value
 
 
 def upload(client, content, filename="roster.xlsx", *, kind="roster", school_id=0, school_year=2026):
