@@ -52,7 +52,7 @@ class ImportError_(Refused):
 
 def background_rows():
     """Files with more rows than this are checked and imported by the scheduler process."""
-    return current_app.config.get("IMPORT_BACKGROUND_ROWS", 3000)
+    return current_app.config["IMPORT_BACKGROUND_ROWS"]
 
 
 # -- receiving a file ----------------------------------------------------------------------
@@ -65,7 +65,7 @@ def receive_file(kind, filename, content, user, *, school=None, area=None, schoo
     from caseworks.core import permissions
 
     kind = ImportKind(kind)
-    if len(content or b"") > current_app.config.get("IMPORT_MAX_BYTES", 40 * 1024 * 1024):
+    if len(content or b"") > current_app.config["IMPORT_MAX_BYTES"]:
         raise ImportError_(_l("The file is too large: split it by school."), "file")
     if (
         user is not None

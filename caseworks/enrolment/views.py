@@ -27,7 +27,6 @@ from caseworks.enrolment import absences, columns, imports, matching, queries
 from caseworks.enrolment.blueprint import bp
 from caseworks.enrolment.forms import AttendanceForm, MatchOpenForm, TaskDoneForm, UploadForm
 from caseworks.enrolment.models import Absence
-from caseworks.enrolment.reading import UnreadableFile
 from caseworks.extensions import db
 
 nav_item("enrolment.register", _l("Enrolment register"), (*permissions.ROSTER_OWNERS,), order=40)
@@ -153,10 +152,7 @@ def new_import():
 
 def _check_now_or_later(batch):
     """A small file is checked in the request; a large one by the scheduler process."""
-    try:
-        rows = imports.count_rows(batch)
-    except UnreadableFile:
-        raise
+    rows = imports.count_rows(batch)
     if rows > imports.background_rows():
         batch.total_rows = rows
         return

@@ -68,9 +68,10 @@ def test_the_command_refuses_an_unknown_school_and_an_unreadable_file(app, place
 
 @pytest.fixture
 def small_background(app):
+    saved = app.config["IMPORT_BACKGROUND_ROWS"]
     app.config["IMPORT_BACKGROUND_ROWS"] = 3
     yield
-    app.config.pop("IMPORT_BACKGROUND_ROWS")
+    app.config["IMPORT_BACKGROUND_ROWS"] = saved
 
 
 def test_a_large_file_is_checked_and_imported_in_the_background(client, login, users, places, small_background):
