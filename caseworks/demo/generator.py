@@ -23,12 +23,12 @@ from werkzeug.security import generate_password_hash
 from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
 from caseworks.core import audit, clock
+from caseworks.core.bulk import BulkWriter
 from caseworks.core.choices import Role
 from caseworks.demo.cases import CaseBuilder
 from caseworks.demo.enrolment import EnrolmentBuilder
 from caseworks.demo.places import PlaceBuilder
 from caseworks.demo.visits import VisitBuilder
-from caseworks.demo.writer import BulkWriter
 from caseworks.enrolment.models import Enrolment, ListEntry
 from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, NoticeCounter, StageChange
 from caseworks.places.models import Area, School

@@ -19,6 +19,7 @@ STUDENT_NO = re.compile(r"^(G\d{17}[\dX]|[LJ][0-9A-Z]{5,29})$")
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 #: a cell a spreadsheet would run as a formula (=cmd|' /C calc'!A0, @SUM(...), +A1, -A1...)
 FORMULA = re.compile(r"^[=@\t\r]|^[+\-]\s*[^\d\s.]")
+FORMULA_FIRST = frozenset("=@\t\r+-")
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 GRADE_WORDS = {
@@ -93,6 +94,8 @@ def reason_text(code, params=None):
 class Row:
     line: int
     cells: list
+    #: the cells as clean text, once (:func:`clean_text`)
+    texts: list = field(default_factory=list)
     values: dict = field(default_factory=dict)
     #: [(code, params), ...]; empty when the row is valid
     reasons: list = field(default_factory=list)
@@ -153,6 +156,7 @@ class Places:
         self.by_code = {s.code: s for s in self.schools}
         self.by_name = {s.name: s for s in self.schools}
         self._villages = {}
+        self._found = {}
         self.area_path = area_path
         self.county_ids = set(county_ids) | {s.county_id for s in self.schools}
 
@@ -179,6 +183,12 @@ class Places:
         among the villages of the counties (inside the area, for a list), or None."""
         if not text:
             return None
+        key = (text, tuple(county_ids or ()))
+        if key not in self._found:
+            self._found[key] = self._village(text, county_ids)
+        return self._found[key]
+
+    def _village(self, text, county_ids):
         candidates = []
         for county_id in county_ids or self.county_ids:
             for village in self._villages_of(county_id):
@@ -210,11 +220,18 @@ class Checker:
             return None
         return cells[index]
 
-    def text(self, cells, name):
-        return clean_text(self.cell(cells, name))
+    def text(self, row, name):
+        index = self.mapping.get(name)
+        if index is None or index >= len(row.texts):
+            return ""
+        return row.texts[index]
+
+    def raw_id(self, cells):
+        """The ID number cell as normalised text (for finding the same number twice in a file)."""
+        return idnumber.normalise(clean_text(self.cell(cells, "id_number")))
 
     def check(self, line, cells) -> Row:
-        row = Row(line=line, cells=cells)
+        row = Row(line=line, cells=cells, texts=[clean_text(c) for c in cells])
         self._formulas(row)
         self._name(row)
         self._id_number(row)
@@ -223,7 +240,7 @@ class Checker:
             self._school_and_grade(row)
             self._student_no(row)
         for name, limit in _MAX.items():
-            value = self.text(cells, name)
+            value = self.text(row, name)
             if len(value) > limit:
                 row.refuse("class_too_long" if name == "class_name" else "too_long", column=self._header(name))
             row.values[name] = value[:limit]
@@ -233,7 +250,7 @@ class Checker:
         if self.kind == ImportKind.HOUSEHOLD and row.values["village_id"] is None:
             row.refuse("village_unknown", value=place or "—")
         if self.kind == ImportKind.PUSHED:
-            row.values["note"] = self.text(cells, "school")[:200]
+            row.values["note"] = self.text(row, "school")[:200]
         return row
 
     def _header(self, name):
@@ -242,14 +259,16 @@ class Checker:
 
     def _formulas(self, row):
         for index, value in enumerate(row.cells):
-            if isinstance(value, str):
-                text = clean_text(value) if value.strip() else value
+            if isinstance(value, str) and value:
+                text = row.texts[index]
+                if value[0] not in FORMULA_FIRST and text[:1] not in FORMULA_FIRST:
+                    continue
                 if FORMULA.match(text) or FORMULA.match(value):
                     header = self.headers[index] if index < len(self.headers) else f"#{index + 1}"
                     row.refuse("formula", column=header, start=text[:12])
 
     def _name(self, row):
-        name = re.sub(r"\s+", "", self.text(row.cells, "name"))
+        name = re.sub(r"\s+", "", self.text(row, "name"))
         if not name:
             row.refuse("name_missing")
         elif len(name) > 50:
@@ -258,8 +277,8 @@ class Checker:
 
     def _id_number(self, row):
         raw = self.cell(row.cells, "id_number")
-        id_type = self.text(row.cells, "id_type")
-        text = clean_text(raw)
+        id_type = self.text(row, "id_type")
+        text = self.text(row, "id_number")
         row.values["id_number"] = None
         if id_type not in RESIDENT_ID_TYPES:
             row.refuse("not_resident_id")
@@ -281,7 +300,7 @@ class Checker:
 
     def _gender_and_birth(self, row):
         number = row.values.get("id_number")
-        gender_text = self.text(row.cells, "gender").lower()
+        gender_text = self.text(row, "gender").lower()
         if gender_text:
             gender = GENDER_WORDS.get(gender_text.split("-")[-1]) or GENDER_WORDS.get(gender_text.split("-")[0])
             if gender is None:
@@ -289,18 +308,19 @@ class Checker:
             elif number and gender != idnumber.gender_of(number):
                 row.refuse("gender_mismatch")
         raw = self.cell(row.cells, "birth_date")
-        if clean_text(raw):
+        shown = self.text(row, "birth_date")
+        if shown:
             given = parse_date(raw)
             if given is None:
-                row.refuse("birth_unknown", value=clean_text(raw))
+                row.refuse("birth_unknown", value=shown)
             elif number:
                 in_id = idnumber.birth_date_of(number)
                 same = (in_id.year, in_id.month) == given if isinstance(given, tuple) else in_id == given
                 if not same:
-                    row.refuse("birth_mismatch", value=clean_text(raw), in_id=in_id.isoformat())
+                    row.refuse("birth_mismatch", value=shown, in_id=in_id.isoformat())
 
     def _school_and_grade(self, row):
-        school_text = self.text(row.cells, "school")
+        school_text = self.text(row, "school")
         school = self.school
         if school is not None:
             if school_text and school_text not in (school.name, school.code):
@@ -312,7 +332,7 @@ class Checker:
             if school is None:
                 row.refuse("school_unknown", value=school_text)
         row.values["school"] = school
-        grade_text = self.text(row.cells, "grade")
+        grade_text = self.text(row, "grade")
         grade = parse_grade(grade_text)
         if not grade_text:
             row.refuse("grade_missing")
@@ -323,7 +343,7 @@ class Checker:
         row.values["grade"] = grade.value if grade else None
 
     def _student_no(self, row):
-        value = self.text(row.cells, "student_no").upper().replace(" ", "")
+        value = self.text(row, "student_no").upper().replace(" ", "")
         if value and not STUDENT_NO.match(value):
             row.refuse("student_no_bad", value=value)
         row.values["student_no"] = value or None

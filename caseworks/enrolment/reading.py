@@ -76,6 +76,10 @@ def _read_csv(content):
 def clean_text(value) -> str:
     """A cell as text: full-width characters made ASCII (NFKC), spaces trimmed; a whole number
     stored as a float loses its ".0"."""
+    if type(value) is str:  # most cells: checked first, a roster has a million of them
+        if value.isascii() or unicodedata.is_normalized("NFKC", value):
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -88,7 +92,7 @@ def clean_text(value) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return clean_text(str(value))
 
 
 def is_blank(cells) -> bool:
