@@ -172,3 +172,28 @@ def test_township_compares_the_registers_and_opens_two_suspected_cases(page, sho
         assert len(cases) == 2
         assert {(c.kind, c.stage) for c in cases} == {("suspected", "verification")}
         assert all(c.source in ("household_matching", "roster_left") for c in cases)
+
+
+def test_teacher_takes_a_class_attendance_on_a_phone(page, shot, login_as, live_app):
+    from caseworks.core import clock
+    from caseworks.enrolment.absences import is_school_day, previous_school_day
+
+    day = clock.today() if is_school_day(clock.today()) else previous_school_day(clock.today())
+    login_as(page, "teacher1")
+    page.locator("nav.mainnav a", has_text="考勤").click()
+    expect(page.locator("main h1")).to_have_text("考勤")
+    page.select_option("#class", index=1)
+    page.fill("#date", day.isoformat())
+    page.get_by_role("button", name="显示该班").click()
+    rows = page.locator("ul.attendance li")
+    expect(rows.first).to_be_visible()
+    name = rows.first.locator(".name").inner_text()
+    rows.first.locator("select[name^='mark_']").select_option("whole")
+    assert_fits_width(page)
+    shot("sheet")
+    page.get_by_role("button", name="保存考勤").click()
+    expect(page.locator(".flash-success")).to_contain_text("缺课 1 人")
+    page.locator("nav.mainnav a", has_text="我的家访").click()
+    expect(page.locator("#contact-tasks")).to_contain_text(name)
+    assert_fits_width(page)
+    shot("my_visits")
