@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
@@ -29,3 +29,17 @@ class MatchOpenForm(FlaskForm):
     """Opening cases from the matching list; the chosen children come as ``child`` values."""
 
     school_year = SelectField(_l("School year"), coerce=int, validators=[InputRequired()])
+
+
+class PupilForm(FlaskForm):
+    """A pupil entered by hand; the roster's row rules check it (caseworks.enrolment.pupils)."""
+
+    school_id = SelectField(_l("School"), coerce=int, validators=[InputRequired()])
+    name = StringField(_l("Child's name"), validators=[DataRequired(), Length(max=50)])
+    id_number = StringField(_l("Resident ID number"), validators=[DataRequired(), Length(max=20)])
+    grade = SelectField(_l("Grade"), validators=[DataRequired()])
+    class_name = StringField(_l("Class"), validators=[Optional(), Length(max=16)])
+    student_no = StringField(_l("Student registry number"), validators=[Optional(), Length(max=30)])
+    guardian_name = StringField(_l("Guardian"), validators=[Optional(), Length(max=50)])
+    guardian_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    household_place = StringField(_l("Household registration place"), validators=[Optional(), Length(max=200)])

@@ -23,9 +23,9 @@ from caseworks.core.nav import nav_item
 from caseworks.core.numbers import positive_int
 from caseworks.core.terms import school_year_label
 from caseworks.core.views import page_status, refusals
-from caseworks.enrolment import absences, columns, imports, matching, queries
+from caseworks.enrolment import absences, columns, imports, matching, pupils, queries
 from caseworks.enrolment.blueprint import bp
-from caseworks.enrolment.forms import AttendanceForm, MatchOpenForm, TaskDoneForm, UploadForm
+from caseworks.enrolment.forms import AttendanceForm, MatchOpenForm, PupilForm, TaskDoneForm, UploadForm
 from caseworks.enrolment.models import Absence
 from caseworks.extensions import db
 
@@ -102,6 +102,26 @@ def register():
         may_import=permissions.may_import_roster(current_user),
         batches=queries.recent_batches(current_user, limit=10),
     )
+
+
+@bp.route("/enrolment/new", methods=["GET", "POST"])
+@login_required
+def new_pupil():
+    """Enter a pupil on the register by hand."""
+    _require(permissions.may_import_roster(current_user))
+    schools = scope.schools_of(current_user)
+    form = PupilForm()
+    form.school_id.choices = [option(s.id, s.name) for s in schools]
+    form.grade.choices = [option(g.value, g.label) for g in Grade]
+    done = None
+    if form.validate_on_submit():
+        school = next(s for s in schools if s.id == form.school_id.data)
+        with refusals(form) as done:
+            enrolment = pupils.enter_pupil(school, form.data, current_user, school_year=queries.current_school_year())
+        if done:
+            flash(_("%(name)s is on the register.", name=enrolment.child.name), "success")
+            return redirect(url_for("enrolment.register", school=school.id))
+    return render_template("enrolment/pupil.html", form=form), page_status(done)
 
 
 # -- imports -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ def _statuses(teacher, village_cadre, school_admin, township_official, county_re
 
 ROUTES = [
     ("GET", "/enrolment", _statuses(200, 403, 200, 200, 200, 403)),
+    ("GET", "/enrolment/new", _statuses(403, 403, 200, 200, 200, 403)),
     ("GET", "/imports/new", _statuses(403, 403, 200, 200, 200, 403)),
     ("GET", "/imports/{batch}", _statuses(403, 403, 200, 200, 200, 403)),
     ("GET", "/imports/{batch}/progress.json", _statuses(403, 403, 200, 200, 200, 403)),
