@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("enrolment", __name__)
 
-from caseworks.enrolment import views  # noqa: E402,F401
+from caseworks.enrolment import finding_views, views  # noqa: E402,F401
