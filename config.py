@@ -88,6 +88,10 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 500 * 1024
 
     CASES_PER_PAGE = 25
+    #: imports of files with more rows are checked and written by the scheduler process
+    IMPORT_BACKGROUND_ROWS = int(os.environ.get("CASEWORKS_IMPORT_BACKGROUND_ROWS", "3000"))
+    #: the largest file an import takes (a county's roster of 100,000 pupils is about 6 MB)
+    IMPORT_MAX_BYTES = 40 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
 
 

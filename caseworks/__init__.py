@@ -21,6 +21,7 @@ FEATURES = (
     "accounts",
     "places",
     "cases",
+    "enrolment",
     "visits",
     "inbox",
     "ladder",

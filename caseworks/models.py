@@ -4,6 +4,14 @@ from caseworks.accounts.models import User  # noqa: F401
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem  # noqa: F401
 from caseworks.core.audit import AuditEntry, AuditHead  # noqa: F401
 from caseworks.core.policy import PolicyProfile  # noqa: F401
+from caseworks.enrolment.models import (  # noqa: F401
+    Absence,
+    ContactTask,
+    Enrolment,
+    ImportBatch,
+    ImportProgress,
+    ListEntry,
+)
 from caseworks.inbox.models import Message  # noqa: F401
 from caseworks.ladder.models import (  # noqa: F401
     ClosureRequest,

@@ -25,13 +25,15 @@ class Child(db.Model):
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     #: 学籍号: "G" + ID number, or a temporary "L…" / "J…" number
     student_no: Mapped[Optional[str]] = mapped_column(String(30))
-    household_village_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    #: where the household is registered, when it is a village we know (a pupil imported from a
+    #: roster may have their household elsewhere, or the roster may not say)
+    household_village_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     #: only for children in the disabled group
     disability_type: Mapped[Optional[str]] = mapped_column(String(16))
     created_dt: Mapped[datetime] = mapped_column(default=clock.now)
 
-    household_village: Mapped[Area] = relationship()
+    household_village: Mapped[Optional[Area]] = relationship()
     guardians: Mapped[list["Guardian"]] = relationship(
         back_populates="child", cascade="all, delete-orphan", order_by="Guardian.position"
     )
@@ -102,6 +104,10 @@ class Case(db.Model):
     #: the month the child stopped attending (辍学年月), first of that month
     dropout_date: Mapped[Optional[date]]
     situation: Mapped[str] = mapped_column(Text, default="")
+    #: how the case was found (a CaseSource: household matching, absences...), None if registered by hand
+    source: Mapped[Optional[str]] = mapped_column(String(24))
+    #: when it was found that way (the term of a matching, the day of an absence report)
+    source_date: Mapped[Optional[date]]
 
     # Where the case belongs. The village is the government line, the school the education line.
     school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("school.id"))
@@ -174,6 +180,17 @@ class Case(db.Model):
     @property
     def is_open(self):
         return self.stage != Stage.CLOSED
+
+    @property
+    def source_label(self):
+        """ "Household register matching (户籍比对) 2026 autumn": how and when the case was found."""
+        from caseworks.core.choices import CaseSource
+        from caseworks.core.terms import term_label
+
+        if not self.source:
+            return ""
+        when = term_label(self.source_date) if self.source_date else ""
+        return f"{CaseSource.label_of(self.source)} {when}".strip()
 
     @property
     def is_fully_assigned(self):

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
 from caseworks.core import audit, clock, idnumber, permissions, scope
-from caseworks.core.choices import Role, SchoolKind, SpecialGroup, Stage
+from caseworks.core.choices import CaseKind, Role, SchoolKind, SpecialGroup, Stage
 from caseworks.core.errors import Refused, check_version
 from caseworks.extensions import db
 from caseworks.places.models import Area, School
@@ -235,6 +235,67 @@ def register_case(data, user, *, villages, schools):
         assign_teacher(case, user, user, case.version)
     if user.role == Role.VILLAGE_CADRE:
         assign_cadre(case, user, user, case.version)
+    return case
+
+
+def open_case_for(child):
+    """The child's open case, or None."""
+    return db.session.scalar(select(Case).where(Case.child_id == child.id, Case.stage != Stage.CLOSED))
+
+
+def open_suspected_case(
+    child, by, *, village, source, source_date, school=None, grade=None, class_name=None, situation="", guardian=None
+):
+    """Open a suspected-dropout case (疑似辍学) for a child found by the register: matching or
+    absences. It starts in verification with how it was found recorded (``source``, a
+    CaseSource, and ``source_date``). One child, one open case: a child who has one is refused.
+    A teacher of the child's school who opens it is assigned on the education line. A guardian
+    named by the roster (``(name, phone)``) is kept on a child who has none yet."""
+    if open_case_for(child) is not None:
+        raise CaseError(_l("%(name)s already has an open case.", name=child.name))
+    if village is None or village.level != "village":
+        raise CaseError(_l("Choose the child's household village."), "village_id")
+    today = clock.today()
+    if guardian and guardian[0] and guardian[1] and not child.guardians:
+        child.guardians.append(Guardian(name=guardian[0][:50], relation="other", phone=guardian[1][:20]))
+    if child.household_village_id is None:
+        child.household_village_id = village.id
+    case = Case(
+        child=child,
+        kind=CaseKind.SUSPECTED,
+        stage=Stage.first_for(CaseKind.SUSPECTED),
+        opened_date=today,
+        opened_by_id=by.id,
+        stage_entered_date=today,
+        grade=grade or None,
+        class_name=(class_name or None) and class_name[:16],
+        situation=situation or "",
+        source=source,
+        source_date=source_date,
+    )
+    _place_case(case, village, school)
+    db.session.add(case)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"suspected case opened for {child.name} ({source})",
+        module="cases",
+        actor=by,
+        target=case,
+        case=case,
+        data={
+            "after": {
+                "kind": case.kind,
+                "stage": case.stage,
+                "source": source,
+                "source_date": source_date,
+                **_case_snapshot(case),
+                "id_number": idnumber.mask(child.id_number),
+            }
+        },
+    )
+    if by.role == Role.TEACHER and school is not None and school.id == by.school_id:
+        assign_teacher(case, by, by, case.version)
     return case
 
 

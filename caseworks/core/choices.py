@@ -588,6 +588,117 @@ class Grade(LabelledChoice):
             "九年级": _l("Grade 9"),
         }
 
+    @property
+    def number(self):
+        """1 to 9."""
+        return list(Grade).index(self) + 1
+
+    @classmethod
+    def of_number(cls, number):
+        return list(cls)[number - 1]
+
+
+#: the grades each kind of school teaches (a roster row in another grade is refused)
+GRADES_TAUGHT = {
+    SchoolKind.PRIMARY: tuple(Grade)[:6],
+    SchoolKind.JUNIOR: tuple(Grade)[6:],
+    SchoolKind.NINE_YEAR: tuple(Grade),
+    SchoolKind.SPECIAL: tuple(Grade),
+}
+
+
+class CaseSource(LabelledChoice):
+    """How a case was found (DOMAIN.md "Finding cases"); a case registered by hand has none."""
+
+    HOUSEHOLD_MATCHING = "household_matching"
+    ROSTER_LEFT = "roster_left"
+    PUSHED_LIST = "pushed_list"
+    ABSENCES = "absences"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "household_matching": _l("Household register matching (户籍比对)"),
+            "roster_left": _l("Left the school roster (学籍比对)"),
+            "pushed_list": _l("Pushed list of suspected dropouts"),
+            "absences": _l("Absence report"),
+        }
+
+
+class ImportKind(LabelledChoice):
+    """What an imported file holds: a school roster, or one of the lists it is compared with."""
+
+    ROSTER = "roster"
+    HOUSEHOLD = "household"
+    POVERTY = "poverty"
+    PUSHED = "pushed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "roster": _l("School roster (学籍)"),
+            "household": _l("Household register of school-age children (户籍)"),
+            "poverty": _l("Poverty-monitoring list"),
+            "pushed": _l("Pushed list of suspected dropouts"),
+        }
+
+
+class ImportStatus(LabelledChoice):
+    WAITING_CHECK = "waiting_check"
+    CHECKING = "checking"
+    NEEDS_MAPPING = "needs_mapping"
+    READY = "ready"
+    WAITING = "waiting"
+    APPLYING = "applying"
+    DONE = "done"
+    FAILED = "failed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "waiting_check": _l("Waiting to be checked"),
+            "checking": _l("Being checked"),
+            "needs_mapping": _l("Columns to match"),
+            "ready": _l("Checked, waiting for confirmation"),
+            "waiting": _l("Confirmed, waiting to be imported"),
+            "applying": _l("Being imported"),
+            "done": _l("Imported"),
+            "failed": _l("Failed"),
+        }
+
+
+class EnrolmentStatus(LabelledChoice):
+    ENROLLED = "enrolled"
+    LEFT = "left"
+
+    @classmethod
+    def _labels(cls):
+        return {"enrolled": _l("Enrolled"), "left": _l("Left the roster")}
+
+
+class AbsenceReason(LabelledChoice):
+    ILLNESS = "illness"
+    LEAVE = "leave"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def _labels(cls):
+        return {"illness": _l("Illness"), "leave": _l("Approved leave"), "unknown": _l("Unknown")}
+
+
+class ContactTaskKind(LabelledChoice):
+    """What an absence asks of the teacher."""
+
+    CONTACT_FAMILY = "contact_family"
+    OPEN_CASE_BY_HAND = "open_case_by_hand"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "contact_family": _l("Contact the family about an absence"),
+            "open_case_by_hand": _l("Register a suspected dropout by hand (household village unknown)"),
+        }
+
 
 class CaseFlag(LabelledChoice):
     """Work that is late or waiting on a case: each is one named condition (the case list's

@@ -8,7 +8,7 @@ only their role lists (in :mod:`caseworks.ladder.transitions`); whether a user m
 """
 
 from caseworks.core.choices import NOTICE_STAGES, Role, Stage, VisitPurpose
-from caseworks.core.scope import holds
+from caseworks.core.scope import holds, holds_school
 
 #: roles that work on cases (every role but the administrator)
 CASE_ROLES = (
@@ -195,3 +195,52 @@ def may_see_dashboard(user):
     """The dashboard and the registers: school administrators, township officials and county
     reviewers (also those placed at a city or the province)."""
     return user.is_authenticated and user.role in OVERSEERS
+
+
+# -- finding children: the enrolment register, imports, matching, absences ---------------------
+
+#: roles that own schools' rosters: the school admin their school's, the township and the
+#: county theirs
+ROSTER_OWNERS = (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
+#: roles that import the lists the rosters are compared with and run the matching (四查三比对)
+MATCHERS = (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
+
+
+def may_import_roster(user, school_id=None):
+    """Import a school roster: for a school the user owns (any of them when ``school_id`` is
+    None and the file names each row's school)."""
+    if not user.is_authenticated or user.role not in ROSTER_OWNERS:
+        return False
+    return school_id is None or holds_school(user, school_id)
+
+
+def may_import_list(user, kind):
+    """Import a household register, poverty list or pushed list: the township or the county."""
+    from caseworks.core.choices import ImportKind
+
+    if kind == ImportKind.ROSTER:
+        return may_import_roster(user)
+    return user.is_authenticated and user.role in MATCHERS
+
+
+def may_run_matching(user):
+    """See the register matching (四查三比对) of one's township or county."""
+    return user.is_authenticated and user.role in MATCHERS
+
+
+def may_open_found_cases(user):
+    """Open a suspected case for a child the matching lists: the township official (county
+    reviewers read case facts only, DESIGN.md)."""
+    return user.is_authenticated and user.role == Role.TOWNSHIP_OFFICIAL
+
+
+def may_see_register(user):
+    """The enrolment register of one's schools."""
+    return user.is_authenticated and user.role in (*ROSTER_OWNERS, Role.TEACHER)
+
+
+def may_record_absence(user, school_id=None):
+    """Absences are recorded by the teachers and the school admin of the pupil's school."""
+    if not user.is_authenticated or user.role not in SCHOOL_STAFF:
+        return False
+    return school_id is None or school_id == user.school_id

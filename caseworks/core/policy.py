@@ -74,6 +74,19 @@ class PolicyProfile(db.Model):
     # Review
     spot_check_percent: Mapped[int] = mapped_column(default=10)
 
+    # Finding children (DOMAIN.md "Finding cases")
+    #: compulsory-education age: at least this old on the school year's cut-off date...
+    school_age_min: Mapped[int] = mapped_column(default=6)
+    #: ...and at most this old
+    school_age_max: Mapped[int] = mapped_column(default=15)
+    #: the cut-off date of the school year (month and day; 31 August): ages are taken on it
+    school_year_cutoff_month: Mapped[int] = mapped_column(default=8)
+    school_year_cutoff_day: Mapped[int] = mapped_column(default=31)
+    #: consecutive school days absent after which the teacher contacts the family
+    absence_contact_days: Mapped[int] = mapped_column(default=1)
+    #: consecutive school days absent after which a suspected case opens with a joint home visit
+    absence_report_days: Mapped[int] = mapped_column(default=3)
+
     updated_dt: Mapped[Optional[datetime]] = mapped_column(onupdate=clock.now)
 
     #: the fields an admin edits, in form order
@@ -101,6 +114,12 @@ class PolicyProfile(db.Model):
         "order_notice_title",
         "order_notice_text",
         "spot_check_percent",
+        "school_age_min",
+        "school_age_max",
+        "school_year_cutoff_month",
+        "school_year_cutoff_day",
+        "absence_contact_days",
+        "absence_report_days",
     )
 
     def interval_days(self, name, line="teacher"):
@@ -115,6 +134,29 @@ class PolicyProfile(db.Model):
 
     def max_days_on(self, stage):
         return getattr(self, f"max_days_{stage}", None)
+
+    def cutoff_date(self, school_year):
+        """The day ages are taken on for the school year starting in ``school_year``."""
+        from datetime import date
+
+        return date(school_year, self.school_year_cutoff_month, self.school_year_cutoff_day)
+
+    def birth_range(self, school_year):
+        """(earliest, latest) birth dates of school-age children in ``school_year``: at least
+        ``school_age_min`` and at most ``school_age_max`` years old on the cut-off date."""
+        from datetime import timedelta
+
+        cutoff = self.cutoff_date(school_year)
+        latest = _years_before(cutoff, self.school_age_min)
+        earliest = _years_before(cutoff, self.school_age_max + 1) + timedelta(days=1)
+        return earliest, latest
+
+
+def _years_before(day, years):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def defaults(county_id=None) -> PolicyProfile:

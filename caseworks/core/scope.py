@@ -11,7 +11,7 @@ from sqlalchemy import exists, false, or_, select
 from caseworks.cases.models import Case
 from caseworks.core.choices import AreaLevel, Role
 from caseworks.extensions import db
-from caseworks.places.models import Area
+from caseworks.places.models import Area, School
 
 #: extra conditions that widen a user's scope, registered by features (e.g. a pending transfer
 #: shows the case to the receiving township). Each is ``fn(user) -> clause or None``.
@@ -131,3 +131,46 @@ def case_has(case_id, *conditions, set_based=False):
     if set_based:
         return Case.id.in_(select(case_id).where(*conditions))
     return exists().where(case_id == Case.id, *conditions)
+
+
+# -- schools and places: the enrolment register, imports and matching --------------------------
+
+
+def school_filter(user):
+    """The WHERE clause on :class:`School` for the schools whose register the user works with:
+    a teacher's or school admin's own school, a township official's township, a county
+    reviewer's county (or the counties under a city or province)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return false()
+    if user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+        return School.id == user.school_id if user.school_id else false()
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return School.township_id == user.township_id if user.township_id else false()
+    if user.role == Role.COUNTY_REVIEWER and user.area is not None:
+        if user.area.county_id is not None:
+            return School.county_id == user.area.county_id
+        return School.county_id.in_(counties_under(user.area))
+    return false()
+
+
+def area_filter(user):
+    """The WHERE clause on :class:`Area` for the places (villages, townships) inside a township
+    official's township or a county reviewer's county: the reach of the lists they import and
+    match."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return false()
+    if user.role in (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER) and user.area is not None:
+        return Area.path.startswith(user.area.path)
+    return false()
+
+
+def schools_of(user):
+    """The schools of :func:`school_filter`, by name."""
+    return db.session.scalars(select(School).where(school_filter(user), School.is_active).order_by(School.name)).all()
+
+
+def holds_school(user, school_id):
+    return (
+        school_id is not None
+        and db.session.scalar(select(School.id).where(School.id == school_id, school_filter(user))) is not None
+    )

@@ -23,11 +23,13 @@ from werkzeug.security import generate_password_hash
 from caseworks.accounts.models import User
 from caseworks.cases.models import Assignment, Case, CaseReason, Child, ChildGroup, Guardian, PlanItem
 from caseworks.core import audit, clock
+from caseworks.core.bulk import BulkWriter
 from caseworks.core.choices import Role
 from caseworks.demo.cases import CaseBuilder
+from caseworks.demo.enrolment import EnrolmentBuilder
 from caseworks.demo.places import PlaceBuilder
 from caseworks.demo.visits import VisitBuilder
-from caseworks.demo.writer import BulkWriter
+from caseworks.enrolment.models import Enrolment, ListEntry
 from caseworks.ladder.models import ClosureRequest, LegalStep, Notice, NoticeCounter, StageChange
 from caseworks.places.models import Area, School
 from caseworks.reports.jobs import backfill_month_ends, build_statistics_snapshot
@@ -120,6 +122,7 @@ def seed(session, scale="county", *, log=None):
     admin = place_builder.user("admin", Role.ADMIN, area=province)
     cities = [place_builder.city(province, 8 if spec.cities == 1 else i) for i in range(spec.cities)]
     per_city = -(-spec.counties // spec.cities)
+    enrolment = EnrolmentBuilder(ctx, f"{SEED}-{scale}", {c["id_number"] for c in case_builder.children})
     for index in range(spec.counties):
         city = cities[index // per_city]
         number = index % per_city + 1
@@ -127,7 +130,10 @@ def seed(session, scale="county", *, log=None):
             city, number + (25 if spec.cities == 1 else 0), first_in_city=number == 1 and spec.cities > 1
         )
         place_builder.county_users(places, demo=index == 0)
+        first_case, first_child = len(case_builder.cases), len(case_builder.children)
         case_builder.county_cases(places, spec.cases_per_county)
+        enrolment.used_ids.update(c["id_number"] for c in case_builder.children[first_child:])
+        enrolment.county(places, case_builder.cases[first_case:], case_builder.children[first_child:])
     place_builder.wide_reviewers(province, cities[0], random.Random(f"{SEED}-{scale}-reviewers"))
     build_seconds = time.perf_counter() - started
     log(f"generated in {build_seconds:.1f} s; writing")
@@ -136,6 +142,7 @@ def seed(session, scale="county", *, log=None):
     writer.write(School, place_builder.schools)
     writer.write(User, place_builder.users)
     writer.write(Child, case_builder.children)
+    writer.write(Child, enrolment.children)
     writer.write(Guardian, case_builder.guardians)
     writer.write(ChildGroup, case_builder.groups)
     writer.write(Case, case_builder.cases)
@@ -151,7 +158,9 @@ def seed(session, scale="county", *, log=None):
     visit_builder = VisitBuilder(ctx, case_builder.profile, f"{SEED}-{scale}")
     writer.write(Visit, visit_builder.rows(case_builder.county_plans))
     writer.write(SupportMeasure, visit_builder.support_rows(case_builder.county_plans))
-    for model in (Area, School, User, Child, Guardian, Case, PlanItem, Assignment):
+    writer.write(Enrolment, enrolment.enrolments)
+    writer.write(ListEntry, enrolment.list_entries)
+    for model in (Area, School, User, Child, Guardian, Case, PlanItem, Assignment, Enrolment, ListEntry):
         writer.sync_sequence(model)
     counts = dict(writer.counts)
     # the dashboards' trend: the past months rebuilt from the history, and tonight's count
@@ -190,6 +199,9 @@ def seed(session, scale="county", *, log=None):
             ),
             bulk_entry("visits loaded (demo data)", "visit", {k: v for k, v in visit_builder.counts.items()}),
             bulk_entry("support measures loaded (demo data)", "support_measure"),
+            bulk_entry(
+                "enrolment register loaded (demo data)", "enrolment", {"list_entries": counts.get("list_entry", 0)}
+            ),
             {
                 "kind": "create",
                 "module": "demo",

@@ -3,17 +3,12 @@
 from dataclasses import dataclass, field
 
 from caseworks.accounts.models import natural_key
-from caseworks.core.choices import AreaLevel, Role, SchoolKind
+from caseworks.core.choices import GRADES_TAUGHT, AreaLevel, Role, SchoolKind
 from caseworks.demo import names
 
 TEACHERS_PER_SCHOOL = {SchoolKind.PRIMARY: 4, SchoolKind.JUNIOR: 4, SchoolKind.NINE_YEAR: 3, SchoolKind.SPECIAL: 3}
 #: grades each kind of school teaches (1..9)
-SCHOOL_GRADES = {
-    SchoolKind.PRIMARY: range(1, 7),
-    SchoolKind.JUNIOR: range(7, 10),
-    SchoolKind.NINE_YEAR: range(1, 10),
-    SchoolKind.SPECIAL: range(1, 10),
-}
+SCHOOL_GRADES = {kind: [g.number for g in grades] for kind, grades in GRADES_TAUGHT.items()}
 
 
 @dataclass

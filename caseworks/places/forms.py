@@ -90,6 +90,29 @@ class PolicyForm(FlaskForm):
         _l("Text of the order to correct"), validators=[DataRequired(), Length(max=4000), _known_placeholders]
     )
     spot_check_percent = _days(_l("Share of approved returns drawn for spot checks (%)"), 1, 100)
+    school_age_min = _days(_l("Youngest school age, in years on the cut-off date"), 3, 10)
+    school_age_max = _days(_l("Oldest school age, in years on the cut-off date"), 10, 20)
+    school_year_cutoff_month = _days(_l("Cut-off date of the school year: month"), 1, 12)
+    school_year_cutoff_day = _days(_l("Cut-off date of the school year: day"), 1, 31)
+    absence_contact_days = _days(_l("School days absent in a row before the teacher contacts the family"), 1, 10)
+    absence_report_days = _days(
+        _l("School days absent in a row before a suspected dropout is reported with a joint home visit"), 1, 20
+    )
+
+    def validate_school_year_cutoff_day(self, field):
+        from datetime import date
+
+        month = self.school_year_cutoff_month.data
+        if month and field.data:
+            try:
+                date(2025, month, field.data)  # not a leap year: no 29 February
+            except ValueError:
+                raise ValidationError(_l("No such day in that month.")) from None
+
+    def validate_absence_report_days(self, field):
+        contact = self.absence_contact_days.data
+        if contact and field.data is not None and field.data < contact:
+            raise ValidationError(_l("Cannot be fewer days than the family contact."))
 
     def validate_min_home_visits(self, field):
         if (

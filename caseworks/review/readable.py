@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from caseworks.core.choices import (
     AreaLevel,
     CaseKind,
+    CaseSource,
     LegalStepKind,
     NoticeKind,
     Role,
@@ -117,6 +118,9 @@ def _case_created(entry, names):
     kind = CaseKind.label_of(_after(entry).get("kind") or data.get("kind"))
     if data.get("demo"):
         return _("Case opened (demo data): %(kind)s", kind=_text(kind))
+    source = _after(entry).get("source")
+    if source:
+        return _("Suspected case opened, found by %(source)s", source=_text(CaseSource.label_of(source)))
     return _("Case opened: %(kind)s", kind=_text(kind))
 
 
@@ -291,6 +295,39 @@ def _id_duplicate(entry, names):
 @_says(("visits", "assign"))
 def _look_given(entry, names):
     return _("County look given to %(name)s", name=_text(names.users.get(_after(entry).get("assignee_id"))))
+
+
+@_says(("enrolment", "create"))
+def _enrolment_created(entry, names):
+    if entry.target_type == "ContactTask":
+        return _("Contact task for an absence")
+    return _(
+        "Pupil entered on the register: %(school)s", school=_text(names.schools.get(_after(entry).get("school_id")))
+    )
+
+
+@_says(("enrolment", "change"))
+def _enrolment_changed(entry, names):
+    data = entry.data or {}
+    if entry.target_type == "ContactTask":
+        return _("Contact task done")
+    return _("Attendance recorded: %(n)s absent", n=data.get("absent", 0))
+
+
+@_says(("enrolment", "import"))
+def _imported(entry, names):
+    counts = (entry.data or {}).get("counts") or {}
+    return _(
+        "File imported: %(new)s new, %(changed)s changed, %(invalid)s invalid rows",
+        new=counts.get("new", 0),
+        changed=counts.get("changed", 0),
+        invalid=counts.get("invalid", 0),
+    )
+
+
+@_says(("enrolment", "export"))
+def _error_rows_exported(entry, names):
+    return _("Invalid rows of an import downloaded: %(rows)s", rows=(entry.data or {}).get("rows", 0))
 
 
 @_says(("accounts", "login_failed"))

@@ -33,3 +33,25 @@ def scheduled_job(name, *, description, order=50, **cron):
 
 def jobs_in_order():
     return sorted(JOBS.values(), key=lambda j: (j.order, j.name))
+
+
+@dataclass
+class WorkerSpec:
+    """Work the scheduler process takes up as soon as it is there (background imports), polled
+    every ``seconds``: the work itself is stored as rows, claimed and committed by ``fn``, so it
+    keeps no job-run bookkeeping."""
+
+    name: str
+    fn: object
+    seconds: int
+
+
+WORKERS: dict[str, WorkerSpec] = {}
+
+
+def background_worker(name, *, seconds):
+    def register(fn):
+        WORKERS[name] = WorkerSpec(name=name, fn=fn, seconds=seconds)
+        return fn
+
+    return register

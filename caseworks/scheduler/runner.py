@@ -19,7 +19,7 @@ from caseworks.core.audit import jsonable
 from caseworks.extensions import db
 from caseworks.scheduler import lock
 from caseworks.scheduler.models import JobRun
-from caseworks.scheduler.registry import JOBS, jobs_in_order
+from caseworks.scheduler.registry import JOBS, WORKERS, jobs_in_order
 
 log = logging.getLogger("caseworks.scheduler")
 
@@ -174,6 +174,11 @@ def serve(app):
             trigger = CronTrigger(timezone=clock.LOCAL_TZ, **spec.cron)
             scheduler.add_job(fire, trigger, args=(app, spec.name, trigger), id=spec.name, name=spec.description)
             log.info("%s: %s", spec.name, trigger)
+        for worker in WORKERS.values():
+            scheduler.add_job(
+                run_worker, "interval", seconds=worker.seconds, args=(app, worker), id=f"worker:{worker.name}"
+            )
+            log.info("worker %s: every %s s", worker.name, worker.seconds)
         lost = []
         if leader.applies:
             scheduler.add_job(
@@ -191,6 +196,18 @@ def serve(app):
         if not lost:
             return
         log.warning("leadership lost; standing by")
+
+
+def run_worker(app, worker):
+    """What APScheduler calls for a background worker (see ``registry.background_worker``)."""
+    with app.app_context():
+        try:
+            worker.fn()
+        except Exception:  # noqa: BLE001 - the worker is polled again
+            db.session.rollback()
+            log.exception("worker %s failed", worker.name)
+        finally:
+            db.session.remove()
 
 
 def _check_leader(scheduler, leader, lost):

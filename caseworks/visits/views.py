@@ -188,13 +188,22 @@ def photo(photo_id):
 @bp.route("/visits/mine")
 @case_roles_only
 def my_visits():
+    from caseworks.enrolment.forms import TaskDoneForm
+    from caseworks.enrolment.queries import open_contact_tasks
+
     groups = queries.my_visits(current_user)
     cases = [v.case for group in groups.values() for v in group]
     if cases:
         # the cards carry the guardians' phone numbers to call from: each look is audited
         operations.record_phones_shown(cases, current_user)
     untaken = queries.untaken_county_looks(current_user) if current_user.role == Role.COUNTY_REVIEWER else []
-    return render_template("visits/mine.html", groups=groups, untaken=untaken)
+    return render_template(
+        "visits/mine.html",
+        groups=groups,
+        untaken=untaken,
+        contact_tasks=open_contact_tasks(current_user),
+        task_form=TaskDoneForm(),
+    )
 
 
 @bp.route("/visits/overdue")

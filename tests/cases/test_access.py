@@ -27,6 +27,7 @@ from flask_login import login_user
 from caseworks.accounts.models import User
 from caseworks.core import clock
 from caseworks.core.choices import CaseKind, Role, Stage
+from caseworks.enrolment.models import ContactTask, Enrolment, ImportBatch
 from caseworks.extensions import db
 from caseworks.inbox.models import Message
 from caseworks.ladder.models import Notice, NoticeReceipt, Transfer
@@ -50,6 +51,8 @@ OBJECTS = {
     "visit_id": "visit",
     "photo_id": "photo",
     "receipt_id": "receipt",
+    "batch_id": "batch",
+    "task_id": "task",
     "message_id": "message",
     "spot_check_id": "spot_check",
     "item_id": "spot_check_item",
@@ -89,6 +92,8 @@ L = LOGIN
 NOT_FOUND = (404, 404, 404, 404, 404, 403)
 REVIEWER_NOT_FOUND = (403, 403, 403, 403, 404, 403)
 ADMIN_NOT_FOUND = (403, 403, 403, 403, 403, 404)
+#: an import outside the scope: not found for the roles that own rosters
+BATCH_NOT_FOUND = (403, 403, 404, 404, 404, 403)
 
 # fmt: off
 MATRIX = [
@@ -162,6 +167,23 @@ MATRIX = [
     row("GET",  "visits.photo",             (200, 200, 200, 200, 200, 403, L), NOT_FOUND),
     row("GET",  "visits.my_visits",         (200, 200, 200, 200, 200, 403, L)),
     row("GET",  "visits.overdue",           (403, 403, 200, 200, 200, 403, L)),
+    # -- the enrolment register, imports, matching and absences ----------------------------------------
+    row("GET",  "enrolment.register",       (200, 403, 200, 200, 200, 403, L)),
+    row("GET",  "enrolment.new_pupil",      (403, 403, 200, 200, 200, 403, L)),
+    row("POST", "enrolment.new_pupil",      (403, 403, 422, 422, 422, 403, L)),
+    row("GET",  "enrolment.new_import",     (403, 403, 200, 200, 200, 403, L)),
+    row("POST", "enrolment.new_import",     (403, 403, 422, 422, 422, 403, L)),
+    row("GET",  "enrolment.show_import",    (403, 403, 200, 200, 200, 403, L), BATCH_NOT_FOUND),
+    row("GET",  "enrolment.import_progress", (403, 403, 200, 200, 200, 403, L), BATCH_NOT_FOUND),
+    row("POST", "enrolment.map_columns",    (403, 403, 302, 403, 403, 403, L), BATCH_NOT_FOUND),  # the uploader's
+    row("POST", "enrolment.confirm_import", (403, 403, 303, 303, 303, 403, L), BATCH_NOT_FOUND),
+    row("POST", "enrolment.restart_import", (403, 403, 303, 403, 403, 403, L), BATCH_NOT_FOUND),  # the uploader's
+    row("GET",  "enrolment.error_file",     (403, 403, 200, 200, 200, 403, L), BATCH_NOT_FOUND),
+    row("GET",  "enrolment.matching_page",  (403, 403, 403, 200, 200, 403, L)),
+    row("POST", "enrolment.open_found",     (403, 403, 403, 400, 403, 403, L)),  # nothing chosen
+    row("GET",  "enrolment.attendance",     (200, 403, 200, 403, 403, 403, L)),
+    row("POST", "enrolment.attendance",     (422, 403, 422, 403, 403, 403, L)),
+    row("POST", "enrolment.task_done",      (302, 404, 404, 404, 404, 404, L), (404, 404, 404, 404, 404, 404)),
     # -- inbox: a message is its owner's alone ---------------------------------------------------------------
     row("GET",  "inbox.inbox",              (200, 200, 200, 200, 200, 200, L)),
     row("POST", "inbox.open_message",       (302, 302, 302, 302, 302, 302, L), (404, 404, 404, 404, 404, 404)),
@@ -296,6 +318,28 @@ def build_world(places, users, make_case, make_user):
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
     photo = add(VisitPhoto(visit_id=done.id, filename="door.png", content_type="image/png", data=png))
     receipt = add(NoticeReceipt(notice_id=notice.id, filename="receipt.jpg", content_type="image/png", data=png))
+    # a roster import of school a1 waiting for confirmation, and an absence's contact task for
+    # the teacher
+    batch = add(
+        ImportBatch(
+            kind="roster",
+            status="ready",
+            user_id=u.school_admin.id,
+            school_id=p.school_a1.id,
+            school_year=2026,
+            filename="roster.csv",
+            sha256="0" * 64,
+            size_bytes=0,
+            content="姓名,身份证号码,年级\n张三,123,六年级\n".encode(),
+            counts={"invalid": 1},
+        )
+    )
+    pupil = add(Enrolment(child_id=case.child_id, school_id=p.school_a1.id, school_year=2026, grade="六年级"))
+    task = add(
+        ContactTask(
+            enrolment_id=pupil.id, kind="contact_family", run_start=today, assignee_id=u.teacher.id, due_date=today
+        )
+    )
     # a county look (每月一看) planned for the case
     look = add(Visit(case_id=case.id, due_date=today + timedelta(days=5), purpose="county_look", planned_dt=now))
     spot_check = SpotCheck(
@@ -330,6 +374,8 @@ def build_world(places, users, make_case, make_user):
             "visit": visit.id,
             "photo": photo.id,
             "receipt": receipt.id,
+            "batch": batch.id,
+            "task": task.id,
             "look": look.id,
             "spot_check": spot_check.id,
             "spot_check_item": spot_check.items[0].id,

@@ -77,7 +77,8 @@ def test_every_kind_and_stage_appears_and_places_agree(seeded):
 
 def test_id_numbers_are_valid_unique_and_match_birth_dates(seeded):
     rows = db.session.execute(select(Child.id_number, Child.birth_date, Child.gender)).all()
-    assert len({r.id_number for r in rows}) == len(rows) == 2000
+    # the case children and the other pupils of the enrolment register
+    assert len({r.id_number for r in rows}) == len(rows) > 2000
     for number, birth, gender in rows:
         assert idnumber.validate(number) == number
         assert idnumber.birth_date_of(number) == birth
@@ -102,9 +103,9 @@ def test_demo_users_hold_cases_and_can_log_in(seeded, client):
 def test_audit_chain_verifies(seeded):
     result = audit.verify(db.session)
     assert result.ok, result.problem
-    # one entry per case, one per bulk kind (stage history, ladder records, visits, support measures),
-    # one for the load
-    assert result.checked == 2000 + 4 + 1
+    # one entry per case, one per bulk kind (stage history, ladder records, visits, support measures,
+    # enrolment register), one for the load
+    assert result.checked == 2000 + 5 + 1
 
 
 def test_a_second_load_is_refused(seeded, app):
@@ -512,3 +513,25 @@ def test_relapses_have_a_return_and_a_relapse_in_their_history(seeded):
         for cid, rows in changes.items()
         if any(c.transition == "relapse" for c in rows) and cid not in {c.id for c in relapsed}
     ]
+
+
+def test_the_enrolment_register_holds_every_school_and_the_case_children_at_school(seeded):
+    from caseworks.enrolment.models import Enrolment
+    from caseworks.places.models import School
+
+    schools = db.session.scalar(select(func.count(func.distinct(Enrolment.school_id))))
+    assert schools == db.session.scalar(select(func.count()).select_from(School))
+    at_school = select(Case.child_id).where(Case.school_id.isnot(None), Case.kind != CaseKind.NEVER_ENROLLED)
+    enrolled = select(Enrolment.child_id)
+    assert db.session.scalar(select(func.count()).select_from(at_school.except_(enrolled).subquery())) == 0
+
+
+def test_township1s_matching_finds_children_to_verify(seeded):
+    from caseworks.enrolment import matching
+    from caseworks.enrolment.queries import current_school_year
+
+    township1 = db.session.scalar(select(User).where(User.username == "township1"))
+    result = matching.match(township1, current_school_year())
+    reasons = {r for item in result.suspected for r in item.reasons}
+    assert len(result.suspected) >= 8 and reasons == {"household_not_enrolled", "roster_left"}
+    assert result.recognised, "children with an open case are recognised"

@@ -103,6 +103,13 @@ WRITERS = {
     ("caseworks/review/operations.py", "record_spot_check_result"): [("review", "spot_check", "SpotCheckItem", None)],
     ("caseworks/review/operations.py", "record_export"): [("review", "export", None, None)],
     ("caseworks/ledgers/operations.py", "record_ledger_export"): [("ledgers", "export", None, None)],
+    ("caseworks/cases/operations.py", "open_suspected_case"): [("cases", "create", "Case", "after")],
+    ("caseworks/enrolment/absences.py", "_task"): [("enrolment", "create", "ContactTask", "run_start")],
+    ("caseworks/enrolment/absences.py", "complete_task"): [("enrolment", "change", "ContactTask", None)],
+    ("caseworks/enrolment/absences.py", "record_absences"): [("enrolment", "change", None, "absent")],
+    ("caseworks/enrolment/imports.py", "apply_import"): [("enrolment", "import", "ImportBatch", "counts")],
+    ("caseworks/enrolment/imports.py", "error_workbook"): [("enrolment", "export", "ImportBatch", "rows")],
+    ("caseworks/enrolment/pupils.py", "enter_pupil"): [("enrolment", "create", "Enrolment", "after")],
     ("caseworks/core/audit_rekey.py", "rekey"): [("audit", "rekey", None, "entries")],
     ("caseworks/core/jobs.py", "_alarm"): [("audit", "audit_broken", None, None)],
     ("caseworks/cases/operations.py", "_refuse_duplicate"): [("cases", "id_duplicate", None, "id_number")],
@@ -268,6 +275,89 @@ def _demo_rows(admin, case):
             "data": {"scale": "county", "counts": {"area": 40, "school": 12, "case": 2000, "audit_entry": 2006}},
         },
     ]
+
+
+def _enrolment_entries(users, places, case):
+    """The enrolment register's entries, written as its operations write them (an import, its
+    error file, a pupil entered, attendance, a contact task and its end) and a suspected case
+    opened from the matching (the same case opened again only as its entry)."""
+    from caseworks.enrolment.models import ContactTask, Enrolment, ImportBatch
+
+    principal = users.school_admin
+    batch = ImportBatch(
+        kind="roster",
+        status="done",
+        user_id=principal.id,
+        school_id=places.school_a1.id,
+        school_year=2026,
+        filename="花名册.xlsx",
+        sha256="0" * 64,
+        size_bytes=10,
+        content=b"x",
+        counts={"new": 3, "changed": 1, "unchanged": 40, "invalid": 2},
+    )
+    pupil = Enrolment(child_id=case.child_id, school_id=places.school_a1.id, school_year=2026, grade="六年级")
+    db.session.add_all([batch, pupil])
+    db.session.flush()
+    task = ContactTask(
+        enrolment_id=pupil.id,
+        kind="contact_family",
+        run_start=clock.today(),
+        assignee_id=users.teacher.id,
+        due_date=clock.today(),
+    )
+    db.session.add(task)
+    db.session.flush()
+    data = {"filename": batch.filename, "sha256": batch.sha256, "school_id": batch.school_id, "area_id": None}
+    data |= {"school_year": 2026, "only_valid": False, "counts": dict(batch.counts)}
+    audit.record("import", "roster imported", module="enrolment", actor=principal, target=batch, data=data)
+    audit.record(
+        "export",
+        "invalid rows downloaded",
+        module="enrolment",
+        actor=principal,
+        target=batch,
+        data={"rows": 2, "sha256": batch.sha256},
+    )
+    after = {
+        "school_id": places.school_a1.id,
+        "school_year": 2026,
+        "grade": "六年级",
+        "id_number": "522727***********8",
+    }
+    audit.record("create", "pupil entered", module="enrolment", actor=principal, target=pupil, data={"after": after})
+    audit.record(
+        "change",
+        "attendance recorded",
+        module="enrolment",
+        actor=users.teacher,
+        data={"date": clock.today(), "school_id": places.school_a1.id, "absent": 2, "changed": 2},
+    )
+    audit.record(
+        "create",
+        "contact task",
+        module="enrolment",
+        actor=users.teacher,
+        target=task,
+        data={"enrolment_id": pupil.id, "run_start": clock.today()},
+    )
+    audit.record("change", "contact task done", module="enrolment", actor=users.teacher, target=task)
+    audit.record(
+        "create",
+        "suspected case opened",
+        module="cases",
+        actor=users.township_official,
+        target=case,
+        case=case,
+        data={
+            "after": {
+                "kind": case.kind,
+                "stage": case.stage,
+                "source": "household_matching",
+                "source_date": clock.today(),
+            }
+        },
+    )
 
 
 def write_every_kind(users, places, make_case):
@@ -484,6 +574,7 @@ def write_every_kind(users, places, make_case):
         actor=users.school_admin,
         data={"id_number": "522727***********8"},
     )
+    _enrolment_entries(users, places, suspected)
     audit.append_many(db.session, _demo_rows(admin, stale))
     db.session.flush()
     return case

@@ -1,4 +1,5 @@
-"""Bulk writes for large loads: PostgreSQL's COPY where available, batched executemany elsewhere.
+"""Bulk writes for large loads (the demo data, imports): PostgreSQL's COPY where available,
+batched executemany elsewhere.
 
 Rows are plain dicts keyed by column name; every row of one call has the same keys. Nothing
 goes through ORM objects, so nothing fills in Python-side column defaults: callers pass every
@@ -54,6 +55,17 @@ class BulkWriter:
                 copy.write_row(values)
                 written += 1
         return written
+
+    def take_ids(self, model, count):
+        """``count`` new ids of ``model``'s table from its PostgreSQL sequence (rows written with
+        COPY carry their ids, so that rows pointing at them can be written at once)."""
+        name = model.__table__.name
+        return list(
+            self.session.scalars(
+                text(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)"),
+                {"n": count},
+            )
+        )
 
     def next_id(self, model):
         """The first free id of ``model``'s table (ids are given out by the caller)."""
