@@ -16,6 +16,7 @@ from sqlalchemy import select
 from caseworks.core import audit, clock
 from caseworks.core.choices import ImportKind, ImportStatus
 from caseworks.core.errors import Refused
+from caseworks.core.export import ExportBook
 from caseworks.enrolment import columns
 from caseworks.enrolment.checking import Checker, Places, reason_text, schools_for_batch
 from caseworks.enrolment.models import ImportBatch
@@ -315,8 +316,6 @@ def reasons_of(summary):
 def error_workbook(batch, user):
     """The invalid rows of the file as an .xlsx, each with its reasons in a last column, ready to
     correct and import again; every cell written as inert text. Its download is audited."""
-    from caseworks.enrolment.sheets import write_workbook
-
     invalid = []
     headers, _data = _rows_of(batch)
     _run(batch, write=False, progress=None, keep_invalid=invalid)
@@ -336,4 +335,9 @@ def error_workbook(batch, user):
         target=batch,
         data={"rows": len(rows), "sha256": batch.sha256},
     )
-    return write_workbook(str(_l("Invalid rows")), padded_headers + [reason_header], rows)
+    book = ExportBook()
+    sheet = book.sheet(str(_l("Invalid rows")), frozen_rows=1)
+    sheet.heading(padded_headers + [reason_header])
+    for row in rows:
+        sheet.row(row)
+    return book.to_bytes()
