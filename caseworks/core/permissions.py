@@ -161,13 +161,15 @@ def may_decide_closure(user, request):
     return user.role == Role.COUNTY_REVIEWER and request.requested_by_id != user.id
 
 
-#: roles that hand in ledgers and reports: the school, the township and the county
-LEDGER_ROLES = (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
+#: roles that oversee a place (a school, a township, a county or more): the dashboard and the
+#: registers of notices, transfers and legal steps are theirs
+OVERSEERS = (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
 
 
 def may_export_ledgers(user):
-    """Ledgers and monthly reports are exported by the school, the township and the county."""
-    return user.is_authenticated and user.role in LEDGER_ROLES
+    """Ledgers and monthly reports are handed in by the overseers: the school, the township and
+    the county."""
+    return user.is_authenticated and user.role in OVERSEERS
 
 
 def may_print_rosters(user):
@@ -184,11 +186,6 @@ def may_export_full_ids(user):
 
 def _in_own_township(user, case):
     return user.township_id is not None and case.township_id == user.township_id
-
-
-#: roles that oversee a place (a school, a township, a county or more): the dashboard and the
-#: registers of notices, transfers and legal steps are theirs
-OVERSEERS = (Role.SCHOOL_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_REVIEWER)
 
 
 def may_see_dashboard(user):

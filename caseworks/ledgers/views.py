@@ -51,7 +51,7 @@ def describe(filters):
     return "，".join(parts) or "全部案件"
 
 
-nav_item("ledgers.monthly_report", _l("Monthly report"), permissions.LEDGER_ROLES, order=40)
+nav_item("ledgers.monthly_report", _l("Monthly report"), permissions.OVERSEERS, order=40)
 nav_item("ledgers.village_sheet", _l("Village sheet"), (Role.VILLAGE_CADRE,), order=40)
 
 FIGURE_LABELS = {
