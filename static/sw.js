@@ -148,7 +148,11 @@ function refresh(force) {
       while (queue.length) {
         const url = queue.shift();
         try {
-          const response = await fetch(url, { credentials: "same-origin", redirect: "manual", cache: "no-store" });
+          // the header tells the server this is a copy being kept, not a page the user opened:
+          // a message waiting for the user's next page stays for it
+          const response = await fetch(url, {
+            credentials: "same-origin", redirect: "manual", cache: "no-store", headers: { "X-Caseworks-Keep": "1" },
+          });
           if (isPage(response)) await cache.put(keyFor(url), await stamped(response));
         } catch (error) {
           // lost the signal half-way: the copies kept so far stay

@@ -245,3 +245,12 @@ def test_logout_tells_the_browser_to_forget_what_it_kept(client, users, login):
     response = client.post("/logout")
     assert response.status_code == 302
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_a_copy_kept_by_the_phone_leaves_the_messages_for_the_next_page(client, users, login):
+    login(users.teacher)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "A message for the next page")]
+    kept = client.get("/visits/mine", headers={"X-Caseworks-Keep": "1"}).get_data(as_text=True)
+    assert "A message for the next page" not in kept
+    assert "A message for the next page" in client.get("/visits/mine").get_data(as_text=True)
