@@ -39,7 +39,8 @@ from tests.browser.helpers import login_as, logout
 from tests.browser.test_login import assert_fits_width
 
 #: bounded waits: the first visit of a phone keeps the user's own pages (a few dozen requests)
-READY_TIMEOUT = 30_000
+#: keeping a cadre's ~55 pages takes the worker a while on a loaded machine (CI runs two suites)
+READY_TIMEOUT = 90_000
 
 
 class Relay:
