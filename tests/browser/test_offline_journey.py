@@ -38,8 +38,8 @@ from tests.browser.conftest import PHONE, _PageWatch
 from tests.browser.helpers import login_as, logout
 from tests.browser.test_login import assert_fits_width
 
-#: bounded waits: the first visit of a phone keeps the user's own pages (a few dozen requests)
-#: keeping a cadre's ~55 pages takes the worker a while on a loaded machine (CI runs two suites)
+#: bounded waits: the first visit of a phone keeps the user's own pages (about 55 requests for a
+#: cadre), which takes a while on a loaded machine
 READY_TIMEOUT = 90_000
 
 
