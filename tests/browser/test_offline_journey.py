@@ -492,6 +492,7 @@ def test_5_logout_wipes_the_phone(phone, relay, server_hits, shot, live_app):
     after = page.evaluate(DEVICE_CONTENTS)
     assert not any(name in text for text in after["caches"])
     assert after["outbox"] == 0 and after["device"] == {}
+    page.wait_for_load_state("networkidle")  # the login page's own scripts are in before the signal goes
 
     with no_signal(page, relay, server_hits):
         try:
